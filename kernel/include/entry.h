@@ -1,0 +1,22 @@
+/* C functions called from the entry code (kernel/entry), and entry-code symbols. */
+#ifndef PORTCULLIS_ENTRY_H
+#define PORTCULLIS_ENTRY_H
+
+#include "types.h"
+#include "ptrace.h"
+
+bool do_syscall_64(struct pt_regs *regs);        /* true: SYSRET may be used */
+bool do_fast_syscall_32(struct pt_regs *regs);   /* true: SYSRETL may be used */
+void do_int80(struct pt_regs *regs, unsigned vector);
+void do_exception(struct pt_regs *regs, unsigned vector);
+void do_paranoid(struct pt_regs *regs, unsigned vector);
+void do_irq(struct pt_regs *regs);
+void exit_to_user_mode(struct pt_regs *regs);
+void debug_entry_check_kernel(const char *where);
+void debug_entry_failed(const char *where) __noreturn;
+void ret_from_fork_c(void);
+
+extern u8 entry_use_fsgsbase;
+extern char return_to_user_iret[];
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * In-kernel self-tests (CONFIG_KTEST), selected with ktest=all or ktest=name1,name2 and reported as
+ * KTAP on the console. A suite is a function that records cases with ktest_expect().
+ */
+#ifndef PORTCULLIS_KTEST_H
+#define PORTCULLIS_KTEST_H
+
+#include "types.h"
+
+struct ktest_ctx {
+	unsigned cases, failed;
+};
+
+struct ktest_suite {
+	const char *name;
+	void (*run)(struct ktest_ctx *ctx);
+};
+
+#define KTEST_SUITE(n) \
+	static void ktest_##n(struct ktest_ctx *ctx); \
+	static const struct ktest_suite ktest_desc_##n __used __section(".ktest") = { #n, ktest_##n }; \
+	static void ktest_##n(struct ktest_ctx *ctx)
+
+bool ktest_expect(struct ktest_ctx *ctx, bool ok, const char *fmt, ...) __printf(3, 4);
+void ktest_diag(const char *fmt, ...) __printf(1, 2);
+int ktest_run(const char *list);     /* returns the number of failed suites */
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * Per-CPU data.
+ *
+ * In the kernel, the GS base of each CPU points at that CPU's *entry page*: the first page of its
+ * slice of the entry area (memlayout.h). The entry page is mapped in the user page tables too, so
+ * the entry code can use it (through %gs, right after SWAPGS) before it has switched to the kernel
+ * CR3. It therefore holds only what the entry code needs: scratch slots, the top of the current
+ * task's kernel stack, the TSS, and a pointer to the rest of the per-CPU data (struct percpu),
+ * which lives in ordinary kernel memory and is never mapped for ring 3.
+ */
+#ifndef PORTCULLIS_PERCPU_H
+#define PORTCULLIS_PERCPU_H
+
+#include "types.h"
+#include "memlayout.h"
+
+struct tss {
+	u32 reserved0;
+	u64 rsp0, rsp1, rsp2;
+	u64 reserved1;
+	u64 ist[7];           /* ist[0] is IST1 */
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+static_assert(sizeof(struct tss) == 104, "TSS layout");
+
+/* IST indexes (1-based, as in the IDT gate). */
+#define IST_NMI 1
+#define IST_DB  2
+#define IST_MC  3
+#define IST_DF  4
+
+struct percpu;
+
+struct entry_page {
+	u64 self;             /* the GS base value itself: gs:0 yields a pointer to this page */
+	u64 scratch_rsp;      /* SYSCALL: the user RSP while no register is free */
+	u64 top_of_stack;     /* top of the current task's kernel stack (end of its pt_regs) */
+	struct percpu *percpu;
+	u64 cpu;
+	u64 pti_active;       /* 1 when this CPU switches CR3 on entry/exit (read by paranoid paths) */
+	u64 nmi_nesting;      /* paranoid NMI: see kernel/entry/nmi.asm */
+	u64 nmi_count;
+	u64 ktest_flags;      /* CONFIG_KTEST: requests from self-tests to the entry code */
+	u64 ktest_last_cr3;   /* CONFIG_KTEST: state seen by the last paranoid entry */
+	u64 ktest_last_gs;
+	u64 ktest_last_gs_base;
+	u64 pad[4];
+	struct tss tss __aligned(16);
+} __aligned(PAGE_SIZE);
+static_assert(sizeof(struct entry_page) == PAGE_SIZE, "entry page is one page");
+
+/* The per-CPU slice of the entry area, as laid out in memlayout.h. */
+static inline u64 cea_slice(unsigned cpu) { return CEA_BASE + (u64)cpu * CEA_STRIDE; }
+
+struct task;
+
+struct percpu {
+	struct entry_page *entry;   /* this CPU's entry page, at its entry-area address */
+	unsigned cpu;
+	u32 apic_id;
+	struct task *curr;            /* the running task (see current) */
+	struct task *idle;
+	volatile bool need_resched;
+	u64 irq_count;
+	u64 nmi_seen_user, nmi_seen_kernel, nmi_seen_entry;  /* where NMIs landed (ktest) */
+};
+
+extern struct percpu percpu_data[CONFIG_NR_CPUS];
+
+static inline struct entry_page *this_entry_page(void)
+{
+	struct entry_page *p;
+	__asm__ __volatile__("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ __volatile__("mov %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct entry_page, percpu)));
+	return p;
+}
+static inline struct task *current_task(void) { return this_cpu()->curr; }
+#define current current_task()
+
+#endif

@@ -1,0 +1,105 @@
+/* Tasks, address spaces and the scheduler (kernel/proc). */
+#ifndef PORTCULLIS_TASK_H
+#define PORTCULLIS_TASK_H
+
+#include "types.h"
+#include "ptrace.h"
+#include "spinlock.h"
+
+#define MM_MAX_VMAS 64
+
+#define VM_READ  BIT(0)
+#define VM_WRITE BIT(1)
+#define VM_EXEC  BIT(2)
+#define VM_GROWSDOWN BIT(3)
+
+struct vma {
+	u64 start, end;       /* [start, end), page aligned */
+	u32 flags;            /* VM_* */
+};
+
+/* An address space: the PML4 pair (kernel PML4, user PML4 4 KiB above it) and its regions. */
+struct mm {
+	phys_addr_t pgd;      /* kernel PML4; with PTI the user PML4 is pgd + 4 KiB */
+	struct vma vmas[MM_MAX_VMAS];
+	unsigned nvmas;
+	u64 brk_start, brk;
+	u64 pages;            /* user pages mapped (for the frame-count test) */
+	u64 pt_pages;         /* page-table pages owned by this mm, PML4 pair included */
+};
+
+enum task_state { TASK_RUNNABLE, TASK_SLEEPING, TASK_ZOMBIE, TASK_DEAD };
+
+struct task {
+	u64 ksp;                      /* saved kernel RSP while switched out (switch_to) */
+	u64 kstack_top;
+	void *kstack;
+	struct mm *mm;                /* NULL for kernel threads */
+	int pid, tid;
+	enum task_state state;
+	int exit_status;              /* as a shell reports it: code, or 128 + signal */
+	bool compat;                  /* 32-bit program */
+	bool exited;
+	u64 wake_at_ns;               /* sleeping until, 0 = no timeout */
+	u64 fs_base, gs_base;         /* user FS/GS bases */
+	u16 fsindex, gsindex;
+	void *fpu;                    /* FXSAVE/XSAVE area, 64-byte aligned */
+	struct task *next;            /* run queue / all-tasks list links */
+	struct task *all_next;
+	struct task *waiter;          /* task blocked in task_wait() on this one */
+	char name[32];
+};
+
+struct task *task_create_kernel(const char *name, void (*fn)(void *), void *arg);
+struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **regs);
+void task_start(struct task *t);
+void task_free(struct task *t);
+void idle_loop(void) __noreturn;
+void task_exit(int status) __noreturn;
+int task_wait(struct task *t);           /* wait for exit; returns exit status; frees t */
+void sched_init(void);
+void schedule(void);
+void sched_yield(void);
+void sched_wake(struct task *t);
+void sched_sleep_until(u64 ns);          /* sleep the current task until ktime_ns() >= ns */
+void sched_block(void);                  /* current task sleeps until sched_wake */
+void switch_to(struct task *prev, struct task *next);
+
+/* Process creation from a boot module (kernel/exec/exec.c). */
+struct task *spawn_program(const char *name, int argc, char *const argv[], const char **why);
+int spawn_and_wait(const char *name, int argc, char *const argv[]);
+
+/* Address spaces (kernel/mm/vm.c). */
+struct mm *mm_create(void);
+void mm_destroy(struct mm *mm);
+void mm_switch(struct mm *mm);
+int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags);
+struct vma *mm_find_vma(struct mm *mm, u64 addr);
+int mm_populate(struct mm *mm, u64 va, u32 flags);   /* map one zeroed page at va */
+bool mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec);
+
+/* User memory access (kernel/lib/uaccess.asm + kernel/mm/uaccess.c). */
+bool access_ok(const void *p, u64 len);
+u64 copy_from_user(void *dst, const void *usrc, u64 len);   /* bytes NOT copied */
+u64 copy_to_user(void *udst, const void *src, u64 len);
+long strncpy_from_user(char *dst, const char *usrc, long max);
+
+/* Faults and signals (kernel/arch/x86_64/traps.c). */
+#define SIGTRAP 5
+#define SIGILL  4
+#define SIGBUS  7
+#define SIGFPE  8
+#define SIGKILL 9
+#define SIGSEGV 11
+void force_sig_fault(int sig, struct pt_regs *regs, const char *what, u64 addr) __noreturn;
+
+/* FPU (kernel/arch/x86_64/fpu.c). */
+void fpu_init(void);
+void *fpu_alloc_state(void);
+void fpu_free_state(void *p);
+void fpu_save(void *state);
+void fpu_restore(const void *state);
+
+extern int next_pid;
+
+#endif

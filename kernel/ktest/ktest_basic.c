@@ -1,0 +1,115 @@
+/* Self-tests of the foundation: frames, page tables, user faults, per-task FPU state. */
+#include "types.h"
+#include "ktest.h"
+#include "mm.h"
+#include "paging.h"
+#include "task.h"
+#include "pti.h"
+#include "printk.h"
+
+KTEST_SUITE(pmm)
+{
+	u64 before = pmm_free_pages();
+	phys_addr_t a = pmm_alloc(0), b = pmm_alloc(1), c = pmm_alloc(4);
+	ktest_expect(ctx, a != PMM_FAIL && b != PMM_FAIL && c != PMM_FAIL, "allocations succeed");
+	ktest_expect(ctx, (b & 0x1fff) == 0 && (c & 0xffff) == 0, "order-n blocks are naturally aligned");
+	ktest_expect(ctx, pmm_free_pages() == before - 1 - 2 - 16, "free count drops by 19 pages");
+	ktest_expect(ctx, *(u64 *)phys_to_virt(c + 0x8000) == 0, "frames come zeroed");
+	pmm_free(a, 0);
+	pmm_free(b, 1);
+	pmm_free(c, 4);
+	ktest_expect(ctx, pmm_free_pages() == before, "freeing restores the count");
+}
+
+KTEST_SUITE(paging)
+{
+	struct mm *mm = mm_create();
+	ktest_expect(ctx, mm != NULL, "mm_create");
+	if (!mm)
+		return;
+	phys_addr_t p = pmm_alloc(0);
+	ktest_expect(ctx, pt_map(mm->pgd, 0x400000, p, PAGE_SIZE, PTE_U | PTE_NX) == 0, "map a user page");
+	phys_addr_t got;
+	u64 fl;
+	ktest_expect(ctx, pt_walk(mm->pgd, 0x400123, &got, &fl) && got == p + 0x123, "walk finds it");
+	ktest_expect(ctx, (fl & PTE_U) && (fl & PTE_NX) && !(fl & PTE_W), "flags as mapped");
+	ktest_expect(ctx, pt_protect(mm->pgd, 0x400000, PAGE_SIZE, PTE_U | PTE_W) == 0 &&
+		     pt_walk(mm->pgd, 0x400000, NULL, &fl) && (fl & PTE_W) && !(fl & PTE_NX), "protect");
+	if (pgd_is_pair) {
+		u64 *k = phys_to_virt(mm->pgd), *u = phys_to_virt(pgd_user(mm->pgd));
+		ktest_expect(ctx, (k[0] & PTE_ADDR_MASK) == (u[0] & PTE_ADDR_MASK), "user PML4 mirrors the entry");
+		ktest_expect(ctx, !!(k[0] & PTE_NX) == pti_enabled, "kernel copy has NX iff PTI is on");
+	}
+	ktest_expect(ctx, pt_unmap(mm->pgd, 0x400000, PAGE_SIZE, true) == 1 &&
+		     !pt_walk(mm->pgd, 0x400000, NULL, NULL), "unmap");
+	u64 before = pmm_free_pages();
+	mm_destroy(mm);
+	ktest_expect(ctx, pmm_free_pages() > before, "mm_destroy frees its tables");
+}
+
+KTEST_SUITE(pti)
+{
+	u64 before = pmm_free_pages();
+	struct mm *mm = mm_create();
+	u64 used = before - pmm_free_pages();
+	/* The mm itself comes from the heap (possibly a fresh heap page); the PML4s are 1 or 2. */
+	ktest_diag("mm_create took %lu frames (PML4%s)", (unsigned long)used, pgd_is_pair ? " pair" : "");
+	ktest_expect(ctx, mm && mm->pt_pages == (pgd_is_pair ? 2u : 1u),
+		     "an address space has %u top-level table page(s)", pgd_is_pair ? 2u : 1u);
+	if (!mm)
+		return;
+	struct pti_audit a;
+	int r = pti_audit(mm->pgd, &a, false);
+	if (pti_enabled) {
+		ktest_expect(ctx, r == 0 && a.unexpected_pages == 0, "audit: user PML4 maps only the entry area");
+		ktest_expect(ctx, a.cea_pages == cea_pages_per_cpu() * CONFIG_NR_CPUS,
+			     "audit: %lu entry-area pages (%lu per CPU)", (unsigned long)a.cea_pages,
+			     (unsigned long)cea_pages_per_cpu());
+		ktest_expect(ctx, a.entry_text_pages > 0, "audit: %lu entry-text pages",
+			     (unsigned long)a.entry_text_pages);
+	} else {
+		ktest_expect(ctx, true, "PTI is off: the audit is informational (%lu kernel pages visible)",
+			     (unsigned long)a.pages);
+	}
+	mm_destroy(mm);
+}
+
+static char *const no_args[] = { NULL };
+
+static int run(const char *name)
+{
+	char *argv[] = { (char *)name, NULL };
+	(void)no_args;
+	return spawn_and_wait(name, 1, argv);
+}
+
+KTEST_SUITE(userfaults)
+{
+	static const struct { const char *prog; int status; } cases[] = {
+		{ "fault_kwrite", 139 }, { "fault_ud2", 132 }, { "fault_div0", 136 },
+		{ "fault_noncanon", 139 }, { "fault_int3", 133 }, { "fault_hlt", 139 }, { "hello", 42 },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		int st = run(cases[i].prog);
+		ktest_expect(ctx, st == cases[i].status, "%s exits with %d (got %d)", cases[i].prog,
+			     cases[i].status, st);
+	}
+}
+
+KTEST_SUITE(fpu)
+{
+	/* Several tasks keep different register patterns across preemption and yields. */
+	struct task *t[4];
+	for (unsigned i = 0; i < 4; i++) {
+		char seed[4] = { (char)('1' + i), 0 };
+		char *argv[] = { "fpu", seed, "300", NULL };
+		const char *why = NULL;
+		t[i] = spawn_program("fpu", 3, argv, &why);
+		if (!t[i])
+			ktest_diag("spawn fpu: %s", why);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		int st = t[i] ? task_wait(t[i]) : -1;
+		ktest_expect(ctx, st == 0, "fpu task %u keeps its registers (status %d)", i, st);
+	}
+}

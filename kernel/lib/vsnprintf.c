@@ -1,0 +1,354 @@
+/*
+ * vsnprintf.c - the kernel's printf formatting (declared in printk.h).
+ *
+ * Supported, as in C99:
+ *   conversions  %d %i %u %x %X %o %c %s %%, and %p (always "0x" and 16 hex digits)
+ *   flags        '-' (left-justify), '0' (pad with zeros), ' ' and '+' (sign of positive
+ *                numbers), '#' ("0x"/"0X" before non-zero hex, a leading 0 for octal)
+ *   width        digits or '*' (a negative '*' width means '-' and its absolute value)
+ *   precision    '.' then digits or '*' (a negative '*' precision counts as none): the minimum
+ *                number of digits for integers, the maximum number of bytes for %s
+ *   length       hh h l ll j z t
+ * There is no floating point (the kernel is built without SSE). %s with a NULL pointer prints
+ * "(null)". An unknown conversion is printed as written, so that the mistake is visible.
+ *
+ * The result is always NUL-terminated when size > 0, and the return value is the length the
+ * full result would have had (like C99), so "ret >= size" means it was truncated.
+ */
+#include "printk.h"
+#include "string.h"
+
+/* Where the output goes: buf[0..size-1]; len counts every byte, stored or not. */
+struct outbuf {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void put_char(struct outbuf *o, char c)
+{
+	/* Keep the last byte for the terminating NUL. */
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+/* Bytes that can still be stored before the space reserved for the NUL. */
+static size_t room(const struct outbuf *o)
+{
+	return o->len + 1 < o->size ? o->size - 1 - o->len : 0;
+}
+
+static void put_chars(struct outbuf *o, const char *s, size_t n)
+{
+	size_t fit = MIN(n, room(o));
+
+	if (fit)                /* buf may be NULL when size is 0 */
+		memcpy(o->buf + o->len, s, fit);
+	o->len += n;            /* what did not fit is only counted */
+}
+
+static void put_repeat(struct outbuf *o, char c, int n)
+{
+	size_t count, fit;
+
+	if (n <= 0)
+		return;
+	count = (size_t)n;
+	fit = MIN(count, room(o));
+	if (fit)
+		memset(o->buf + o->len, c, fit);
+	o->len += count;
+}
+
+/* A parsed conversion specification. */
+struct spec {
+	bool left;          /* '-' */
+	bool zero;          /* '0' */
+	bool space;         /* ' ' */
+	bool plus;          /* '+' */
+	bool alt;           /* '#' */
+	int width;          /* 0 if none */
+	int precision;      /* -1 if none */
+};
+
+/*
+ * Emit the field `body` (n bytes) with its prefix ("-", "0x", ...) padded to the spec's width.
+ * zeros is the number of '0's that go between the prefix and the body (from the precision).
+ */
+static void put_field(struct outbuf *o, const struct spec *sp, const char *prefix, int zeros,
+		      const char *body, int n)
+{
+	int plen = (int)strlen(prefix);
+	int pad = sp->width - plen - zeros - n;
+
+	/* The '0' flag pads with zeros after the prefix; it is ignored with '-' (C99). */
+	if (sp->zero && !sp->left && pad > 0) {
+		zeros += pad;
+		pad = 0;
+	}
+	if (!sp->left)
+		put_repeat(o, ' ', pad);
+	put_chars(o, prefix, (size_t)plen);
+	put_repeat(o, '0', zeros);
+	put_chars(o, body, (size_t)n);
+	if (sp->left)
+		put_repeat(o, ' ', pad);
+}
+
+/*
+ * Format an integer. value is the magnitude; negative says whether a '-' goes in front.
+ * conv is the conversion letter: d i u x X o (p is handled by the caller).
+ */
+static void put_number(struct outbuf *o, struct spec sp, char conv, u64 value, bool negative)
+{
+	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	const char *digits = conv == 'X' ? upper : lower;
+	unsigned base = (conv == 'x' || conv == 'X') ? 16 : conv == 'o' ? 8 : 10;
+	bool is_signed = conv == 'd' || conv == 'i';
+	char tmp[24];           /* 64 bits in octal is 22 digits */
+	int n = 0, zeros = 0;
+	const char *prefix = "";
+	bool nonzero = value != 0;
+
+	/* Digits, least significant first; precision 0 with value 0 prints no digits at all. */
+	if (value != 0 || sp.precision != 0) {
+		do {
+			tmp[sizeof(tmp) - 1 - n++] = digits[value % base];
+			value /= base;
+		} while (value);
+	}
+
+	if (sp.precision >= 0) {
+		if (sp.precision > n)
+			zeros = sp.precision - n;
+		sp.zero = false;         /* a precision overrides the '0' flag (C99) */
+	}
+
+	if (is_signed) {
+		if (negative)
+			prefix = "-";
+		else if (sp.plus)
+			prefix = "+";
+		else if (sp.space)
+			prefix = " ";
+	} else if (sp.alt && base == 16 && nonzero) {
+		prefix = conv == 'X' ? "0X" : "0x";
+	} else if (sp.alt && base == 8 && zeros == 0 && (n == 0 || tmp[sizeof(tmp) - n] != '0')) {
+		zeros = 1;               /* '#' makes the first octal digit a 0 */
+	}
+
+	put_field(o, &sp, prefix, zeros, tmp + sizeof(tmp) - n, n);
+}
+
+/* Length modifiers. */
+enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_PTRDIFF, LEN_MAX };
+
+/* Read a number of digits at *fmt (the width or precision); saturates instead of overflowing. */
+static int parse_int(const char **fmt)
+{
+	int v = 0;
+
+	while (**fmt >= '0' && **fmt <= '9') {
+		if (v < 100000000)
+			v = v * 10 + (**fmt - '0');
+		(*fmt)++;
+	}
+	return v;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct outbuf o = { .buf = buf, .size = size, .len = 0 };
+
+	while (*fmt) {
+		const char *start = fmt;
+		struct spec sp = { .precision = -1 };
+		enum length len = LEN_INT;
+		u64 value;
+		bool negative = false;
+
+		if (*fmt != '%') {
+			put_char(&o, *fmt++);
+			continue;
+		}
+		fmt++;
+
+		/* Flags. */
+		for (;; fmt++) {
+			if (*fmt == '-')
+				sp.left = true;
+			else if (*fmt == '0')
+				sp.zero = true;
+			else if (*fmt == ' ')
+				sp.space = true;
+			else if (*fmt == '+')
+				sp.plus = true;
+			else if (*fmt == '#')
+				sp.alt = true;
+			else
+				break;
+		}
+
+		/* Width. */
+		if (*fmt == '*') {
+			int w = va_arg(ap, int);
+
+			fmt++;
+			if (w < 0) {
+				sp.left = true;
+				w = w == INT32_MIN ? INT32_MAX : -w;
+			}
+			sp.width = w;
+		} else {
+			sp.width = parse_int(&fmt);
+		}
+
+		/* Precision. */
+		if (*fmt == '.') {
+			fmt++;
+			if (*fmt == '*') {
+				int p = va_arg(ap, int);
+
+				fmt++;
+				sp.precision = p < 0 ? -1 : p;
+			} else {
+				sp.precision = parse_int(&fmt);
+			}
+		}
+
+		/* Length. */
+		switch (*fmt) {
+		case 'h':
+			fmt++;
+			len = LEN_SHORT;
+			if (*fmt == 'h') {
+				fmt++;
+				len = LEN_CHAR;
+			}
+			break;
+		case 'l':
+			fmt++;
+			len = LEN_LONG;
+			if (*fmt == 'l') {
+				fmt++;
+				len = LEN_LLONG;
+			}
+			break;
+		case 'j':
+			fmt++;
+			len = LEN_MAX;
+			break;
+		case 'z':
+			fmt++;
+			len = LEN_SIZE;
+			break;
+		case 't':
+			fmt++;
+			len = LEN_PTRDIFF;
+			break;
+		}
+
+		switch (*fmt) {
+		case 'd':
+		case 'i': {
+			s64 v;
+
+			switch (len) {
+			case LEN_CHAR:    v = (signed char)va_arg(ap, int); break;
+			case LEN_SHORT:   v = (short)va_arg(ap, int); break;
+			case LEN_LONG:    v = va_arg(ap, long); break;
+			case LEN_LLONG:   v = va_arg(ap, long long); break;
+			case LEN_MAX:     v = va_arg(ap, s64); break;   /* intmax_t */
+			case LEN_SIZE:    v = va_arg(ap, ssize_t); break;
+			case LEN_PTRDIFF: v = va_arg(ap, ptrdiff_t); break;
+			default:          v = va_arg(ap, int); break;
+			}
+			negative = v < 0;
+			/* The magnitude, computed without overflowing on INT64_MIN. */
+			value = negative ? (u64)0 - (u64)v : (u64)v;
+			put_number(&o, sp, *fmt, value, negative);
+			break;
+		}
+		case 'u':
+		case 'x':
+		case 'X':
+		case 'o':
+			switch (len) {
+			case LEN_CHAR:    value = (unsigned char)va_arg(ap, unsigned); break;
+			case LEN_SHORT:   value = (unsigned short)va_arg(ap, unsigned); break;
+			case LEN_LONG:    value = va_arg(ap, unsigned long); break;
+			case LEN_LLONG:   value = va_arg(ap, unsigned long long); break;
+			case LEN_MAX:     value = va_arg(ap, u64); break;   /* uintmax_t */
+			case LEN_SIZE:    value = va_arg(ap, size_t); break;
+			case LEN_PTRDIFF: value = (u64)va_arg(ap, ptrdiff_t); break;
+			default:          value = va_arg(ap, unsigned); break;
+			}
+			put_number(&o, sp, *fmt, value, false);
+			break;
+		case 'p': {
+			/* Always "0x" and all 16 digits: columns line up in logs and dumps. */
+			static const char hex[] = "0123456789abcdef";
+			char digits[16];
+
+			value = (uintptr_t)va_arg(ap, void *);
+			for (int i = 15; i >= 0; i--, value >>= 4)
+				digits[i] = hex[value & 15];
+			sp.zero = false;
+			put_field(&o, &sp, "0x", 0, digits, 16);
+			break;
+		}
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			size_t n;
+
+			if (!s)
+				s = "(null)";
+			/* With a precision, s need not be NUL-terminated: never read past it. */
+			n = sp.precision >= 0 ? strnlen(s, (size_t)sp.precision) : strlen(s);
+			if (n > INT32_MAX)
+				n = INT32_MAX;
+			sp.zero = false;
+			put_field(&o, &sp, "", 0, s, (int)n);
+			break;
+		}
+		case 'c': {
+			char c = (char)va_arg(ap, int);
+
+			sp.zero = false;
+			put_field(&o, &sp, "", 0, &c, 1);
+			break;
+		}
+		case '%':
+			put_char(&o, '%');
+			break;
+		default:
+			/*
+			 * Unknown conversion, or the format ended inside the specification: print
+			 * what was written. The terminating NUL itself is not consumed.
+			 */
+			put_chars(&o, start, (size_t)(fmt - start));
+			if (*fmt)
+				put_char(&o, *fmt);
+			else
+				continue;
+			break;
+		}
+		fmt++;
+	}
+
+	if (o.size)
+		o.buf[o.len < o.size ? o.len : o.size - 1] = '\0';
+	return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}

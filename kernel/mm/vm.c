@@ -1,0 +1,106 @@
+/*
+ * vm.c - user address spaces: creation, regions, demand-zero faults.
+ */
+#include "types.h"
+#include "mm.h"
+#include "paging.h"
+#include "task.h"
+#include "cpu.h"
+#include "string.h"
+#include "kernel.h"
+#include "percpu.h"
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	unsigned order = pgd_is_pair ? 1 : 0;
+	mm->pgd = pmm_alloc(order);
+	if (mm->pgd == PMM_FAIL) {
+		kfree(mm);
+		return NULL;
+	}
+	mm->pt_pages = 1U << order;
+	pt_tables_allocated += 1U << order;
+	/* The kernel half is shared: copy the master's PML4 entries (their PDPTs never change). */
+	memcpy((u64 *)phys_to_virt(mm->pgd) + PML4_USER_SLOTS,
+	       (u64 *)phys_to_virt(kernel_pgd) + PML4_USER_SLOTS, PML4_USER_SLOTS * 8);
+	if (pgd_is_pair)
+		memcpy((u64 *)phys_to_virt(pgd_user(mm->pgd)) + PML4_USER_SLOTS,
+		       (u64 *)phys_to_virt(pgd_user(kernel_pgd)) + PML4_USER_SLOTS, PML4_USER_SLOTS * 8);
+	return mm;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	if (!mm)
+		return;
+	u64 tables, pages;
+	if ((read_cr3() & PTE_ADDR_MASK & ~PTI_USER_PGTABLE_MASK) == mm->pgd)
+		write_cr3(kernel_pgd);
+	pt_free_user_half(mm->pgd, &tables, &pages);
+	unsigned order = pgd_is_pair ? 1 : 0;
+	pmm_free(mm->pgd, order);
+	pt_tables_allocated -= 1U << order;
+	kfree(mm);
+}
+
+void mm_switch(struct mm *mm)
+{
+	phys_addr_t pgd = mm ? mm->pgd : kernel_pgd;
+	if ((read_cr3() & PTE_ADDR_MASK) != pgd)
+		write_cr3(pgd);
+}
+
+int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags)
+{
+	if (mm->nvmas == MM_MAX_VMAS || start >= end || end > USER_TOP)
+		return -1;
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		if (start < mm->vmas[i].end && mm->vmas[i].start < end)
+			return -1;
+	mm->vmas[mm->nvmas++] = (struct vma){ ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(end, PAGE_SIZE), flags };
+	return 0;
+}
+
+struct vma *mm_find_vma(struct mm *mm, u64 addr)
+{
+	for (unsigned i = 0; i < mm->nvmas; i++)
+		if (addr >= mm->vmas[i].start && addr < mm->vmas[i].end)
+			return &mm->vmas[i];
+	return NULL;
+}
+
+static u64 vma_pte_flags(u32 flags)
+{
+	return PTE_U | ((flags & VM_WRITE) ? PTE_W : 0) | ((flags & VM_EXEC) ? 0 : PTE_NX);
+}
+
+int mm_populate(struct mm *mm, u64 va, u32 flags)
+{
+	phys_addr_t p = pmm_alloc(0);
+	if (p == PMM_FAIL)
+		return -1;
+	if (pt_map(mm->pgd, ALIGN_DOWN(va, PAGE_SIZE), p, PAGE_SIZE, vma_pte_flags(flags) | PT_MAP_4K)) {
+		pmm_free(p, 0);
+		return -1;
+	}
+	mm->pages++;
+	return 0;
+}
+
+/* A fault on a user address: map a zero page if a region allows the access. */
+bool mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec)
+{
+	if (!mm || addr >= USER_TOP)
+		return false;
+	struct vma *v = mm_find_vma(mm, addr);
+	if (!v)
+		return false;
+	if ((write && !(v->flags & VM_WRITE)) || (exec && !(v->flags & VM_EXEC)) || !(v->flags & VM_READ))
+		return false;
+	if (pt_walk(mm->pgd, addr, NULL, NULL))
+		return false;      /* present: a protection fault, not ours to fix */
+	return mm_populate(mm, addr, v->flags) == 0;
+}

@@ -1,0 +1,308 @@
+/*
+ * sched.c - tasks and a preemptive round-robin scheduler (one CPU for now).
+ *
+ * Preemption happens on the way back to ring 3 (exit_to_user_mode) and in the idle loop; kernel
+ * code is not preempted. The timer sets need_resched once per tick when another task can run.
+ */
+#include "types.h"
+#include "task.h"
+#include "percpu.h"
+#include "cpu.h"
+#include "mm.h"
+#include "time.h"
+#include "string.h"
+#include "printk.h"
+#include "kernel.h"
+#include "sched.h"
+#include "entry.h"
+#include "segment.h"
+
+struct percpu percpu_data[CONFIG_NR_CPUS];
+int next_pid = 1;
+
+static struct task *runqueue;         /* circular list of runnable tasks via ->next */
+static struct task *all_tasks;
+static struct task *fpu_owner;
+static struct task idle_task;
+
+extern char ret_from_fork[];
+
+static void rq_add(struct task *t)
+{
+	if (!runqueue) {
+		t->next = t;
+		runqueue = t;
+	} else {
+		t->next = runqueue->next;
+		runqueue->next = t;
+	}
+}
+
+static void rq_remove(struct task *t)
+{
+	if (!runqueue)
+		return;
+	struct task *p = runqueue;
+	do {
+		if (p->next == t) {
+			p->next = t->next;
+			if (runqueue == t)
+				runqueue = (t->next == t) ? NULL : t->next;
+			t->next = NULL;
+			return;
+		}
+		p = p->next;
+	} while (p != runqueue);
+}
+
+void sched_init(void)
+{
+	struct percpu *pc = this_cpu();
+	strlcpy(idle_task.name, "idle", sizeof(idle_task.name));
+	idle_task.state = TASK_RUNNABLE;
+	pc->idle = &idle_task;
+	pc->curr = &idle_task;
+}
+
+static struct task *task_alloc(const char *name)
+{
+	struct task *t = kzalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->kstack = alloc_pages_virt(KSTACK_ORDER);
+	if (!t->kstack) {
+		kfree(t);
+		return NULL;
+	}
+	t->kstack_top = (u64)t->kstack + KSTACK_SIZE;
+	t->pid = t->tid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+	strlcpy(t->name, name, sizeof(t->name));
+	t->all_next = all_tasks;
+	all_tasks = t;
+	return t;
+}
+
+/* Prepare the first switch_to into t: callee-saved registers, then ret_from_fork. */
+static void task_prepare_switch(struct task *t, u64 stack, u64 fn, u64 arg)
+{
+	u64 *sp = (u64 *)stack;
+	*--sp = (u64)ret_from_fork;
+	*--sp = 0;          /* rbp */
+	*--sp = fn;         /* rbx */
+	*--sp = arg;        /* r12 */
+	*--sp = 0;          /* r13 */
+	*--sp = 0;          /* r14 */
+	*--sp = 0;          /* r15 */
+	t->ksp = (u64)sp;
+}
+
+struct task *task_create_kernel(const char *name, void (*fn)(void *), void *arg)
+{
+	struct task *t = task_alloc(name);
+	if (!t)
+		return NULL;
+	task_prepare_switch(t, t->kstack_top - sizeof(struct pt_regs), (u64)fn, (u64)arg);
+	u64 f = irq_save();
+	t->state = TASK_RUNNABLE;
+	rq_add(t);
+	irq_restore(f);
+	return t;
+}
+
+/* A user task: mm and entry registers are set by exec; it starts in return_to_user_iret. */
+struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **regs)
+{
+	struct task *t = task_alloc(name);
+	if (!t)
+		return NULL;
+	t->mm = mm;
+	t->fpu = fpu_alloc_state();
+	if (!t->fpu) {
+		task_free(t);
+		return NULL;
+	}
+	*regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+	memset(*regs, 0, sizeof(**regs));
+	task_prepare_switch(t, (u64)*regs, 0, 0);
+	return t;
+}
+
+void task_start(struct task *t)
+{
+	u64 f = irq_save();
+	t->state = TASK_RUNNABLE;
+	rq_add(t);
+	irq_restore(f);
+}
+
+void task_free(struct task *t)
+{
+	struct task **pp = &all_tasks;
+	while (*pp && *pp != t)
+		pp = &(*pp)->all_next;
+	if (*pp)
+		*pp = t->all_next;
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+	mm_destroy(t->mm);
+	fpu_free_state(t->fpu);
+	pmm_free(virt_to_phys(t->kstack), KSTACK_ORDER);
+	kfree(t);
+}
+
+void ret_from_fork_c(void)
+{
+	sti();
+}
+
+static void wake_sleepers(u64 now)
+{
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		if (t->state == TASK_SLEEPING && t->wake_at_ns && now >= t->wake_at_ns) {
+			t->wake_at_ns = 0;
+			t->state = TASK_RUNNABLE;
+			rq_add(t);
+		}
+}
+
+void schedule(void)
+{
+	u64 f = irq_save();
+	struct percpu *pc = this_cpu();
+	struct task *prev = pc->curr, *next;
+	pc->need_resched = false;
+	wake_sleepers(ktime_ns());
+
+	/* Round robin: the task after prev in the queue, or the head; idle when the queue is empty. */
+	if (prev != pc->idle && prev->state == TASK_RUNNABLE && prev->next)
+		next = prev->next;
+	else
+		next = runqueue ? runqueue : pc->idle;
+	if (prev != pc->idle && prev->state != TASK_RUNNABLE)
+		rq_remove(prev);
+	if (next != pc->idle && next->state != TASK_RUNNABLE)
+		next = runqueue ? runqueue : pc->idle;
+	if (next == prev) {
+		irq_restore(f);
+		return;
+	}
+	if (runqueue && next != pc->idle)
+		runqueue = next;
+
+	/* Leave prev: its user FPU registers and FS/GS bases. */
+	if (prev->mm) {
+		fpu_save(prev->fpu);
+		fpu_owner = prev;
+		prev->fs_base = rdmsr(MSR_FS_BASE);
+		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	}
+	/* Enter next. */
+	mm_switch(next->mm);
+	pc->entry->top_of_stack = next->kstack_top;
+	pc->curr = next;
+	if (next->mm) {
+		if (fpu_owner != next) {
+			fpu_restore(next->fpu);
+			fpu_owner = next;
+		}
+		wrmsr(MSR_FS_BASE, next->fs_base);
+		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+	}
+	/* AMD: an interrupt in ring 0 may leave SS null, which SYSRET then keeps with wrong attributes
+	 * for a compat task. Load a real kernel SS before switching (Linux's SYSRET_SS_ATTRS fix). */
+	if (cpu.amd) {
+		u16 ss;
+		__asm__ __volatile__("mov %%ss, %0" : "=r"(ss));
+		if (ss != KERNEL_DS)
+			__asm__ __volatile__("mov %0, %%ss" :: "r"((u16)KERNEL_DS));
+	}
+	switch_to(prev, next);
+	irq_restore(f);
+}
+
+void sched_yield(void)
+{
+	schedule();
+}
+
+void sched_tick(void)
+{
+	jiffies++;
+	struct percpu *pc = this_cpu();
+	u64 now = ktime_ns();
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		if (t->state == TASK_SLEEPING && t->wake_at_ns && now >= t->wake_at_ns) {
+			pc->need_resched = true;
+			break;
+		}
+	if (runqueue && (pc->curr == pc->idle || runqueue->next != runqueue ||
+			 pc->curr->state != TASK_RUNNABLE))
+		pc->need_resched = true;
+}
+
+void sched_wake(struct task *t)
+{
+	u64 f = irq_save();
+	if (t->state == TASK_SLEEPING) {
+		t->state = TASK_RUNNABLE;
+		t->wake_at_ns = 0;
+		rq_add(t);
+		this_cpu()->need_resched = true;
+	}
+	irq_restore(f);
+}
+
+void sched_sleep_until(u64 ns)
+{
+	u64 f = irq_save();
+	struct task *t = current;
+	t->wake_at_ns = ns ? ns : 1;
+	t->state = TASK_SLEEPING;
+	schedule();
+	irq_restore(f);
+}
+
+void sched_block(void)
+{
+	u64 f = irq_save();
+	current->wake_at_ns = 0;
+	current->state = TASK_SLEEPING;
+	schedule();
+	irq_restore(f);
+}
+
+void task_exit(int status)
+{
+	cli();
+	struct task *t = current;
+	t->exit_status = status;
+	t->exited = true;
+	t->state = TASK_ZOMBIE;
+	if (t->waiter)
+		sched_wake(t->waiter);
+	schedule();
+	panic("task_exit: a zombie ran again");
+}
+
+int task_wait(struct task *t)
+{
+	u64 f = irq_save();
+	while (!t->exited) {
+		t->waiter = current;
+		sched_block();
+	}
+	irq_restore(f);
+	int status = t->exit_status;
+	task_free(t);
+	return status;
+}
+
+void idle_loop(void)
+{
+	for (;;) {
+		cli();
+		if (this_cpu()->need_resched || runqueue)
+			schedule();
+		__asm__ __volatile__("sti; hlt" ::: "memory");
+	}
+}

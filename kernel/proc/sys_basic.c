@@ -1,0 +1,211 @@
+/*
+ * sys_basic.c - the first system calls: console output, identity, time, sleeping, exit.
+ * Errors are Linux's: -EFAULT for a bad user pointer, -EBADF for a bad descriptor, -EINVAL for a
+ * bad clock or timespec.
+ */
+#include "types.h"
+#include "task.h"
+#include "syscalls.h"
+#include "errno.h"
+#include "printk.h"
+#include "time.h"
+#include "string.h"
+#include "sched.h"
+#include "percpu.h"
+
+#define IOV_MAX 1024
+
+static bool console_fd(u64 fd) { return fd == 1 || fd == 2; }
+
+/* While self-tests run programs, their output goes to the log so the KTAP stream stays clean. */
+bool user_output_to_log;
+
+/* Copy from the user buffer in chunks and send it to the console. */
+static long console_out(u64 ubuf, u64 count)
+{
+	if (!access_ok((const void *)ubuf, count))
+		return -EFAULT;
+	char chunk[256];
+	u64 done = 0;
+	while (done < count) {
+		u64 n = MIN(count - done, sizeof(chunk));
+		u64 left = copy_from_user(chunk, (const void *)(ubuf + done), n);
+		(user_output_to_log ? log_write : console_write)(chunk, n - left);
+		done += n - left;
+		if (left)
+			return done ? (long)done : -EFAULT;
+	}
+	return done;
+}
+
+long sys_write(u64 fd, u64 buf, u64 count)
+{
+	if (!console_fd(fd))
+		return -EBADF;
+	if ((s64)count < 0)
+		return -EINVAL;
+	return console_out(buf, count);
+}
+
+struct iovec64 { u64 base, len; };
+struct iovec32 { u32 base, len; };
+
+static long writev_common(u64 fd, u64 uiov, u64 cnt, bool compat)
+{
+	if (!console_fd(fd))
+		return -EBADF;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	u64 esz = compat ? sizeof(struct iovec32) : sizeof(struct iovec64);
+	if (!access_ok((const void *)uiov, cnt * esz))
+		return -EFAULT;
+	/* Validate every vector first, as Linux does, then write. */
+	u64 total = 0;
+	for (u64 i = 0; i < cnt; i++) {
+		struct iovec64 v;
+		if (compat) {
+			struct iovec32 v32;
+			if (copy_from_user(&v32, (const void *)(uiov + i * esz), esz))
+				return -EFAULT;
+			v.base = v32.base;
+			v.len = v32.len;
+		} else if (copy_from_user(&v, (const void *)(uiov + i * esz), esz)) {
+			return -EFAULT;
+		}
+		if ((s64)v.len < 0 || total + v.len < total)
+			return -EINVAL;
+		total += v.len;
+	}
+	long done = 0;
+	for (u64 i = 0; i < cnt; i++) {
+		struct iovec64 v;
+		if (compat) {
+			struct iovec32 v32;
+			copy_from_user(&v32, (const void *)(uiov + i * esz), esz);
+			v.base = v32.base;
+			v.len = v32.len;
+		} else {
+			copy_from_user(&v, (const void *)(uiov + i * esz), esz);
+		}
+		if (!v.len)
+			continue;
+		long r = console_out(v.base, v.len);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if ((u64)r < v.len)
+			break;
+	}
+	return done;
+}
+
+long sys_writev(u64 fd, u64 iov, u64 cnt) { return writev_common(fd, iov, cnt, false); }
+long compat_sys_writev(u64 fd, u64 iov, u64 cnt) { return writev_common(fd, iov, cnt, true); }
+
+long sys_sched_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+long sys_getpid(void) { return current->pid; }
+long sys_gettid(void) { return current->tid; }
+long sys_getuid(void) { return 0; }
+
+long sys_exit(u64 code) { task_exit(code & 0xff); }
+long sys_exit_group(u64 code) { task_exit(code & 0xff); }
+
+struct new_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(u64 ubuf)
+{
+	struct new_utsname u;
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "Portcullis", sizeof(u.sysname));
+	strlcpy(u.nodename, "portcullis", sizeof(u.nodename));
+	strlcpy(u.release, "6.1.0-portcullis", sizeof(u.release));
+	strlcpy(u.version, "#1 SMP PREEMPT_DYNAMIC", sizeof(u.version));
+	strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user((void *)ubuf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+
+static int clock_read(u64 clk, u64 *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		*ns = realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_PROCESS_CPUTIME_ID:   /* approximated by elapsed time: one CPU, few tasks */
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = ktime_ns();
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_clock_gettime(u64 clk, u64 utp)
+{
+	u64 ns;
+	if (clock_read((u32)clk, &ns))
+		return -EINVAL;
+	s64 ts[2] = { (s64)(ns / NSEC_PER_SEC), (s64)(ns % NSEC_PER_SEC) };
+	return copy_to_user((void *)utp, ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+long compat_sys_clock_gettime(u64 clk, u64 utp)
+{
+	u64 ns;
+	if (clock_read((u32)clk, &ns))
+		return -EINVAL;
+	s32 ts[2] = { (s32)(ns / NSEC_PER_SEC), (s32)(ns % NSEC_PER_SEC) };
+	return copy_to_user((void *)utp, ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+static long nanosleep_ns(s64 sec, s64 nsec)
+{
+	if (sec < 0 || nsec < 0 || nsec >= (s64)NSEC_PER_SEC)
+		return -EINVAL;
+	u64 now = ktime_ns();
+	u64 until = now + (u64)sec * NSEC_PER_SEC + nsec;
+	if (until < now)
+		until = ~0ULL;
+	while (ktime_ns() < until)
+		sched_sleep_until(until);
+	return 0;
+}
+
+long sys_nanosleep(u64 ureq, u64 urem)
+{
+	(void)urem;
+	s64 ts[2];
+	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
+		return -EFAULT;
+	return nanosleep_ns(ts[0], ts[1]);
+}
+
+long compat_sys_nanosleep(u64 ureq, u64 urem)
+{
+	(void)urem;
+	s32 ts[2];
+	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
+		return -EFAULT;
+	return nanosleep_ns(ts[0], ts[1]);
+}

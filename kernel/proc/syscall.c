@@ -1,0 +1,123 @@
+/*
+ * syscall.c - system call dispatch for the 64-bit ABI (SYSCALL) and the i386 ABI (INT 0x80 from
+ * either mode, SYSENTER and compat SYSCALL via the vDSO).
+ *
+ * The number is read as Linux reads it: the low 32 bits of RAX as a signed int; anything outside
+ * the table, or a hole in it, returns -ENOSYS. Arguments: RDI RSI RDX R10 R8 R9 (64-bit), EBX ECX
+ * EDX ESI EDI EBP (i386, zero-extended).
+ */
+#include "types.h"
+#include "task.h"
+#include "entry.h"
+#include "errno.h"
+#include "cpu.h"
+#include "segment.h"
+#include "percpu.h"
+#include "vdso.h"
+#include "syscalls.h"
+
+#define NR_SYSCALLS_64  512
+#define NR_SYSCALLS_32  512
+
+typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
+
+#define S(fn) ((syscall_fn)(void (*)(void))(fn))
+
+static const syscall_fn table64[NR_SYSCALLS_64] = {
+	[1] = S(sys_write),
+	[20] = S(sys_writev),
+	[24] = S(sys_sched_yield),
+	[35] = S(sys_nanosleep),
+	[39] = S(sys_getpid),
+	[60] = S(sys_exit),
+	[63] = S(sys_uname),
+	[102] = S(sys_getuid), [104] = S(sys_getuid), [107] = S(sys_getuid), [108] = S(sys_getuid),
+	[186] = S(sys_gettid),
+	[228] = S(sys_clock_gettime),
+	[231] = S(sys_exit_group),
+};
+
+static const syscall_fn table32[NR_SYSCALLS_32] = {
+	[1] = S(sys_exit),
+	[4] = S(sys_write),
+	[20] = S(sys_getpid),
+	[122] = S(sys_uname),
+	[146] = S(compat_sys_writev),
+	[158] = S(sys_sched_yield),
+	[162] = S(compat_sys_nanosleep),
+	[199] = S(sys_getuid), [200] = S(sys_getuid), [201] = S(sys_getuid), [202] = S(sys_getuid),
+	[224] = S(sys_gettid),
+	[252] = S(sys_exit_group),
+	[265] = S(compat_sys_clock_gettime),
+	[403] = S(sys_clock_gettime),          /* clock_gettime64: the 64-bit timespec */
+};
+
+static long dispatch(const syscall_fn *table, unsigned n, int nr, u64 a0, u64 a1, u64 a2, u64 a3,
+		     u64 a4, u64 a5)
+{
+	if ((unsigned)nr >= n || !table[nr])
+		return -ENOSYS;
+	return table[nr](a0, a1, a2, a3, a4, a5);
+}
+
+static bool canonical_user(u64 ip) { return ip < USER_TOP; }
+
+bool do_syscall_64(struct pt_regs *regs)
+{
+	int nr = (int)regs->orig_rax;
+	sti();
+	regs->rax = dispatch(table64, NR_SYSCALLS_64, nr, regs->rdi, regs->rsi, regs->rdx, regs->r10,
+			     regs->r8, regs->r9);
+	cli();
+	exit_to_user_mode(regs);
+	/*
+	 * SYSRET only when it restores exactly what IRET would: RCX/R11 hold RIP/RFLAGS, the selectors
+	 * are the standard ones, RIP is canonical and below the last user page (Intel's SYSRET #GPs
+	 * in ring 0, on the user stack, for a non-canonical RCX), and neither TF nor RF is set
+	 * (SYSRET cannot restore RF, and TF would trap on the first user instruction after it).
+	 */
+	return regs->rcx == regs->rip && regs->r11 == regs->rflags && regs->cs == USER_CS &&
+	       regs->ss == USER_DS && canonical_user(regs->rip) &&
+	       !(regs->r11 & (X86_RFLAGS_TF | X86_RFLAGS_RF));
+}
+
+static void do_syscall_32(struct pt_regs *regs)
+{
+	int nr = (int)regs->orig_rax;
+	regs->rax = dispatch(table32, NR_SYSCALLS_32, nr, (u32)regs->rbx, (u32)regs->rcx,
+			     (u32)regs->rdx, (u32)regs->rsi, (u32)regs->rdi, (u32)regs->rbp);
+}
+
+/* INT 0x80, from 64-bit or compat mode. The IDT stub stored -1 in orig_rax: the number is RAX. */
+void do_int80(struct pt_regs *regs, unsigned vector)
+{
+	(void)vector;
+	regs->orig_rax = (u32)regs->rax;
+	sti();
+	do_syscall_32(regs);
+	cli();
+}
+
+/* SYSENTER and compat SYSCALL via __kernel_vsyscall: arg 6 is on the user stack at ESP. */
+bool do_fast_syscall_32(struct pt_regs *regs)
+{
+	regs->orig_rax = (u32)regs->orig_rax;
+	regs->rip = vdso_landing_pad;
+	sti();
+	u32 arg6;
+	if (copy_from_user(&arg6, (const void *)(u64)(u32)regs->rsp, 4)) {
+		regs->rax = -EFAULT;
+	} else {
+		regs->rbp = arg6;
+		do_syscall_32(regs);
+	}
+	cli();
+	exit_to_user_mode(regs);
+	if (regs->cs != USER32_CS || regs->ss != USER_DS || regs->rip > 0xffffffffULL ||
+	    (regs->rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF | X86_RFLAGS_NT | X86_RFLAGS_AC | X86_RFLAGS_VM)))
+		return false;
+	/* SYSRETL: EIP from ECX, RFLAGS from R11 (ECX is clobbered on Linux too; the vDSO restores it). */
+	regs->rcx = regs->rip;
+	regs->r11 = regs->rflags;
+	return true;
+}
