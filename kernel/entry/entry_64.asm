@@ -346,9 +346,11 @@ return_to_user_iret:
 	push	qword [rdi + PT_CS - PT_RDI]    ; CS
 	push	qword [rdi + PT_RIP - PT_RDI]   ; RIP
 	push	qword [rdi]                     ; user RDI
+	KTEST_SKIP_ONCE KTEST_FLAG_SKIP_USER_CR3, .user_cr3_done
 	SWITCH_TO_USER_CR3 rdi
 	; Hazard window: user CR3 with kernel CS, on the trampoline stack.
 	DEBUG_EXIT_CHECK_USER "return_to_user_iret", rdi
+.user_cr3_done:
 	pop	rdi
 	swapgs
 	; Hazard window: user GS in ring 0. If the IRETQ faults, error_entry's .bad_iret takes over.
@@ -448,6 +450,88 @@ paranoid_exit:
 	iretq
 
 PARANOIDENTRY 1,  debug,         0, do_paranoid, 1
-PARANOIDENTRY 2,  nmi,           0, do_paranoid, 0
 PARANOIDENTRY 8,  double_fault,  1, do_paranoid, 0
 PARANOIDENTRY 18, machine_check, 0, do_paranoid, 1
+
+; ===============================================================================================
+; NMI, with nesting.
+;
+; The CPU blocks further NMIs from an NMI's delivery until the next IRET, but any IRET counts: a #DB,
+; #BP or #PF taken inside the NMI handler returns with IRET and unblocks NMIs while the handler is
+; still running. The next NMI then enters at the top of the NMI IST stack again, where the outer
+; NMI's hardware frame is. Layout of the top of the NMI IST stack (W = IST top - 120):
+;
+;   W + 80 .. W + 120   landing zone: where the CPU pushes RIP CS RFLAGS RSP SS of every NMI
+;   W + 48              pending:   a nested NMI arrived while the handler ran
+;   W + 40              executing: an outermost NMI is between its entry and its final IRET
+;   W + 0  .. W + 40    working frame: the outermost NMI's copy of its hardware frame
+;   below W             pt_regs and the C handler's stack
+;
+; Invariants:
+;   1. The outermost NMI copies its frame from the landing zone to the working frame before any
+;      IRET can happen (NMIs are still blocked then), and returns with IRETQ from the working frame.
+;      So a nested NMI may overwrite the landing zone freely.
+;   2. A nested NMI (executing = 1) touches nothing but `pending` and returns at once. The outer
+;      handler runs the C handler again for it before it leaves (NMIs are latched, not counted).
+;   3. The final window [nmi_window_start, nmi_window_end] clears `executing`, checks `pending`
+;      and IRETs with RSP = W. An NMI inside that window would be taken for an outermost one and
+;      would copy its frame over W: instead, it discards its own frame and restarts the outer path
+;      on the frame at W (which describes the same interrupted context), i.e. it "repeats" the
+;      outer NMI. Registers, GS and CR3 in the window are those of the interrupted context already,
+;      so the restart is exactly a fresh NMI from there.
+; Everything is addressed relative to RSP: no register is free before PUSH_REGS.
+NMI_W_EXECUTING equ 40
+NMI_W_PENDING   equ 48
+NMI_W_LANDING   equ 80
+
+global asm_nmi
+asm_nmi:
+	cmp	qword [rsp], nmi_window_start   ; interrupted RIP (landing zone)
+	jb	.not_window
+	cmp	qword [rsp], nmi_window_end
+	ja	.not_window
+	mov	rsp, [rsp + 24]                 ; the interrupted RSP is W: repeat on its frame
+	mov	qword [rsp + NMI_W_EXECUTING], 1
+	jmp	nmi_on_working_frame
+.not_window:
+	cmp	qword [rsp - NMI_W_LANDING + NMI_W_EXECUTING], 0
+	je	.outermost
+	mov	qword [rsp - NMI_W_LANDING + NMI_W_PENDING], 1
+	iretq                                   ; nested: leave it to the outer handler
+.outermost:
+	mov	qword [rsp - NMI_W_LANDING + NMI_W_EXECUTING], 1
+	mov	qword [rsp - NMI_W_LANDING + NMI_W_PENDING], 0
+	sub	rsp, NMI_W_LANDING - 40         ; RSP = W + 40
+%rep 5
+	push	qword [rsp + NMI_W_LANDING - 40 + 32]  ; SS, RSP, RFLAGS, CS, RIP into the working frame
+%endrep
+nmi_on_working_frame:
+	push	qword -1                        ; pt_regs->orig_rax
+	PUSH_REGS                               ; pt_regs->rdi .. r15
+	call	paranoid_entry
+	mov	rdi, rsp
+	mov	esi, 2
+	call	do_paranoid
+	cmp	byte [entry_use_fsgsbase], 0
+	je	.msr
+	RESTORE_CR3 r14
+	wrgsbase rbx
+	jmp	.restored
+.msr:
+	RESTORE_CR3 r14
+	test	ebx, ebx
+	jz	.restored
+	swapgs
+.restored:
+	POP_REGS
+	add	rsp, 8                          ; orig_rax; RSP = W
+nmi_window_start:
+	mov	qword [rsp + NMI_W_EXECUTING], 0
+	cmp	qword [rsp + NMI_W_PENDING], 0
+	jne	.again
+	iretq
+.again:
+	mov	qword [rsp + NMI_W_PENDING], 0
+nmi_window_end:
+	mov	qword [rsp + NMI_W_EXECUTING], 1
+	jmp	nmi_on_working_frame

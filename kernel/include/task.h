@@ -48,6 +48,9 @@ struct task {
 	struct task *all_next;
 	struct task *waiter;          /* task blocked in task_wait() on this one */
 	char name[32];
+#ifdef CONFIG_KTEST
+	u64 ktest_resume_rip;         /* resume here after the next fatal fault instead of dying */
+#endif
 };
 
 struct task *task_create_kernel(const char *name, void (*fn)(void *), void *arg);
@@ -91,7 +94,7 @@ long strncpy_from_user(char *dst, const char *usrc, long max);
 #define SIGFPE  8
 #define SIGKILL 9
 #define SIGSEGV 11
-void force_sig_fault(int sig, struct pt_regs *regs, const char *what, u64 addr) __noreturn;
+void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what, u64 addr);
 
 /* FPU (kernel/arch/x86_64/fpu.c). */
 void fpu_init(void);

@@ -6,6 +6,11 @@
 
 extern const struct ktest_suite __ktest_start[], __ktest_end[];
 
+/* The compiler may pad between suite descriptors of different objects: skip the padding. */
+#define for_each_suite(s) \
+	for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++) \
+		if (s->name)
+
 bool ktest_expect(struct ktest_ctx *ctx, bool ok, const char *fmt, ...)
 {
 	char buf[160];
@@ -52,14 +57,14 @@ int ktest_run(const char *list)
 	user_output_to_log = true;
 	unsigned total = 0, idx = 0;
 	int failed = 0;
-	for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++)
+	for_each_suite(s)
 		total += selected(list, s->name);
 	/* Names that match no suite are an error, not a silent pass. */
 	for (const char *p = list; strcmp(list, "all") && *p;) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		bool found = false;
-		for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++)
+		for_each_suite(s)
 			found |= strlen(s->name) == len && !strncmp(s->name, p, len);
 		if (!found) {
 			pr_err("ktest: no suite named '%.*s'\n", (int)len, p);
@@ -68,7 +73,7 @@ int ktest_run(const char *list)
 		p += len + (e ? 1 : 0);
 	}
 	cprintf("KTAP version 1\n1..%u\n", total);
-	for (const struct ktest_suite *s = __ktest_start; s < __ktest_end; s++) {
+	for_each_suite(s) {
 		if (!selected(list, s->name))
 			continue;
 		struct ktest_ctx ctx = { 0, 0 };

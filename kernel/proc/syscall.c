@@ -15,6 +15,7 @@
 #include "percpu.h"
 #include "vdso.h"
 #include "syscalls.h"
+#include "ktest.h"
 
 #define NR_SYSCALLS_64  512
 #define NR_SYSCALLS_32  512
@@ -68,6 +69,10 @@ bool do_syscall_64(struct pt_regs *regs)
 	sti();
 	regs->rax = dispatch(table64, NR_SYSCALLS_64, nr, regs->rdi, regs->rsi, regs->rdx, regs->r10,
 			     regs->r8, regs->r9);
+#ifdef CONFIG_KTEST
+	if ((nr & ~0xff) == KTEST_SYSCALL_BASE)
+		regs->rax = ktest_syscall(nr & 0xff, regs->rdi, regs);
+#endif
 	cli();
 	exit_to_user_mode(regs);
 	/*

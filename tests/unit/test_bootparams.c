@@ -10,6 +10,7 @@
 
 #include "bootparams.h"
 #include "cmdline.h"
+#include "printk.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -19,12 +20,14 @@ static struct boot_params bp;
 static char reports[MAX_REPORTS][400];
 static int nreports;
 
+/* Keep the first MAX_REPORTS messages; count them all. */
 static void collect(void *ctx, const char *msg)
 {
 	ck_assert_ptr_eq(ctx, reports);
-	ck_assert_int_lt(nreports, MAX_REPORTS);
 	ck_assert_uint_lt(strlen(msg), sizeof(reports[0]));
-	strcpy(reports[nreports++], msg);
+	if (nreports < MAX_REPORTS)
+		strcpy(reports[nreports], msg);
+	nreports++;
 }
 
 /* Parse line into bp; check that the count returned is the number of reports. */
@@ -79,7 +82,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(bp.init, "");
 	ck_assert_str_eq(describe(&bp), "pti=auto loglevel=7");
 
-	EXPECT_CLEAN(NULL);
+	ck_assert_int_eq(parse(NULL), 0);
 	ck_assert(is_default(&bp));
 	EXPECT_CLEAN(" \t  ");
 	ck_assert(is_default(&bp));
@@ -112,8 +115,7 @@ START_TEST(test_each_flag)
 			ck_assert_msg(*(bool *)((char *)&bp + flags[j].offset) == (i == j),
 				      "%s sets %s", flags[i].name, flags[j].name);
 		snprintf(want, sizeof(want), "pti=auto %s loglevel=7", flags[i].name);
-		if (strcmp(flags[i].name, "nox2apic") < 0 || i < 8)
-			ck_assert_str_eq(describe(&bp), want);
+		ck_assert_str_eq(describe(&bp), want);
 	}
 
 	EXPECT_CLEAN("nosmep nosmap noumip nofsgsbase noxsave nopcid noinvpcid nox2apic quiet help");

@@ -101,7 +101,7 @@ bool pit_wait_us(u32 us)
 bool pit_calibrate(u64 (*read_counter)(void), u32 us, u64 *hz)
 {
 	us = MIN(MAX(us, 1000u), PIT_ONESHOT_MAX_US);
-	/* The one-shot lasts exactly this many PIT clocks (QEMU; real 8254s add up to one more). */
+	/* The one-shot lasts this many PIT clocks (a real 8254 adds one to load the count: 0.01%). */
 	u64 ticks = (u64)us * PIT_FREQ_HZ / 1000000;
 	u64 best_err = ~0ULL;
 	bool ok = false;
@@ -140,7 +140,7 @@ bool pit_calibrate(u64 (*read_counter)(void), u32 us, u64 *hz)
 			*hz = (lo + err / 2) * PIT_FREQ_HZ / ticks;
 			ok = true;
 		}
-		if (err * 4000 <= lo)          /* within 0.025%: good enough, stop early */
+		if (err * 1000 <= lo)          /* brackets within 0.1%: good enough, stop early */
 			break;
 	}
 	return ok;

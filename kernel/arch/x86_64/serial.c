@@ -30,6 +30,7 @@
 #define MCR_RTS     0x02
 #define MCR_OUT2    0x08        /* gates the UART's IRQ line on PCs: left off, we poll */
 #define MCR_LOOP    0x10
+#define LSR_DR      0x01        /* receive data ready */
 #define LSR_THRE    0x20        /* transmit holding register empty */
 #define LSR_TEMT    0x40        /* transmitter empty: holding and shift registers both */
 
@@ -59,7 +60,7 @@ static bool uart_probe(u16 base)
 		return false;
 	outb(base + UART_MCR, MCR_LOOP | MCR_RTS | MCR_DTR);
 	outb(base + UART_DATA, 0xae);
-	for (int i = 0; i < 1000 && !(inb(base + UART_LSR) & 0x01); i++)   /* LSR.DR: data ready */
+	for (int i = 0; i < 1000 && !(inb(base + UART_LSR) & LSR_DR); i++)
 		cpu_relax();
 	bool ok = inb(base + UART_DATA) == 0xae;
 	outb(base + UART_MCR, MCR_RTS | MCR_DTR);   /* leave loopback; OUT2 stays off */
@@ -79,10 +80,22 @@ static void uart_setup(u16 base)
 	outb(base + UART_MCR, MCR_RTS | MCR_DTR);
 }
 
+/* Wait (bounded) for the transmitter to finish: the holding and shift registers are empty. */
+static void uart_drain(u16 base)
+{
+	/* A 16-byte FIFO at 115200 baud drains in under 2 ms; allow far more. */
+	for (u32 spins = 0; spins < 10000000; spins++) {
+		if (inb(base + UART_LSR) & LSR_TEMT)
+			return;
+		cpu_relax();
+	}
+}
+
 void serial_init(void)
 {
 	for (int i = 0; i < SERIAL_NR_PORTS; i++) {
 		u16 base = port_base[i];
+		uart_drain(base);       /* early output still in flight would be lost to loopback */
 		uart_setup(base);
 		bool present = uart_probe(base);
 		if (i != SERIAL_COM1)
@@ -103,8 +116,9 @@ void serial_set_quiet(bool quiet)
 
 /*
  * Transmit one byte once the holding register is empty. The wait is deliberately unbounded:
- * QEMU holds THRE clear while its character backend is not draining, and giving up would drop
- * bytes from output the harness compares exactly. (An absent port reads 0xff: THRE is set.)
+ * an emulator holds THRE clear until its character backend has taken the byte, and giving up
+ * would drop bytes from output the harness compares exactly. (An absent port reads 0xff: THRE
+ * is set.)
  */
 static inline void uart_putc(u16 base, u8 c)
 {
@@ -124,16 +138,9 @@ void serial_write_port(int port_index, const char *s, size_t n)
 
 void serial_flush(void)
 {
-	for (int i = 0; i < SERIAL_NR_PORTS; i++) {
-		if (!port_present[i])
-			continue;
-		/* A 16-byte FIFO at 115200 baud drains in under 2 ms; allow far more. */
-		for (u32 spins = 0; spins < 10000000; spins++) {
-			if (inb(port_base[i] + UART_LSR) & LSR_TEMT)
-				break;
-			cpu_relax();
-		}
-	}
+	for (int i = 0; i < SERIAL_NR_PORTS; i++)
+		if (port_present[i])
+			uart_drain(port_base[i]);
 }
 
 /* printk.h: the console is always COM1. */

@@ -18,6 +18,7 @@
 #include "segment.h"
 #include "serial.h"
 #include "entry.h"
+#include "ktest.h"
 
 static const char *const exc_names[32] = {
 	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
@@ -119,6 +120,7 @@ void machine_exit(int status)
 		int n = snprintf(m, sizeof(m), "\x1b_portcullis exit=%d\x1b\\", status & 0xff);
 		console_write(m, n);
 	}
+	serial_flush();              /* the marker must leave the UART before the machine stops */
 	/* QEMU: isa-debug-exit (exit code (v << 1) | 1). Bochs: the shutdown port. */
 	outl(0xf4, status < 0 ? 1 : 0);
 	const char *s = "Shutdown";
@@ -142,10 +144,27 @@ static const char *sig_name(int sig)
 	}
 }
 
-/* Until signals exist, every fatal fault kills the task: one line on the log, status 128 + sig. */
-void force_sig_fault(int sig, struct pt_regs *regs, const char *what, u64 addr)
+#ifdef CONFIG_KTEST
+struct ktest_fault_record ktest_last_user_fault;
+#endif
+
+/*
+ * A fatal fault of the current task. Until signals exist it kills the task: one line on the log,
+ * status 128 + sig. (CONFIG_KTEST: a test program may ask to resume at a given address instead, so
+ * that it can check its registers after the round trip; see ktest_syscall().)
+ */
+void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what, u64 addr)
 {
 	struct task *t = current;
+#ifdef CONFIG_KTEST
+	ktest_last_user_fault = (struct ktest_fault_record){ vector, regs->orig_rax, addr, regs->rip, t->pid };
+	if (t->ktest_resume_rip) {
+		regs->rip = t->ktest_resume_rip;
+		t->ktest_resume_rip = 0;
+		return;
+	}
+#endif
+	(void)vector;
 	pr_err("%s[%d]: %s at ip %lx sp %lx addr %lx: killed by %s\n", t->name, t->pid, what,
 	       (unsigned long)regs->rip, (unsigned long)regs->rsp, (unsigned long)addr, sig_name(sig));
 	sti();
@@ -187,14 +206,27 @@ static void do_page_fault(struct pt_regs *regs, u64 err)
 		if (mm_handle_fault(t->mm, addr, err & 2, err & BIT(4)))
 			return;
 	}
-	if (user)
-		force_sig_fault(SIGSEGV, regs, (err & 1) ? "protection fault" : "page fault", addr);
+	if (user) {
+		user_fault(SIGSEGV, regs, 14, (err & 1) ? "protection fault" : "page fault", addr);
+		return;
+	}
 	if (fixup_exception(regs))
 		return;
 	panic_regs(regs, 14, "page fault at %#lx (%s %s, %s) in the kernel", (unsigned long)addr,
 		   (err & 2) ? "write" : "read", (err & BIT(4)) ? "fetch" : "data",
 		   (err & 1) ? "protection" : "not present");
 }
+
+/* How a fault from ring 3 is reported: the signal (its status is 128 + sig) and a description. */
+static const struct { int sig; const char *what; } user_faults[32] = {
+	[0] = { SIGFPE, "divide error" }, [1] = { SIGTRAP, "debug trap" },
+	[3] = { SIGTRAP, "breakpoint" }, [4] = { SIGSEGV, "overflow" }, [5] = { SIGSEGV, "bound range" },
+	[6] = { SIGILL, "invalid opcode" }, [7] = { SIGSEGV, "device not available" },
+	[10] = { SIGSEGV, "invalid TSS" }, [11] = { SIGBUS, "segment not present" },
+	[12] = { SIGBUS, "stack-segment fault" }, [13] = { SIGSEGV, "general protection" },
+	[16] = { SIGFPE, "x87 floating-point error" }, [17] = { SIGBUS, "alignment check" },
+	[19] = { SIGFPE, "SIMD floating-point error" },
+};
 
 void do_exception(struct pt_regs *regs, unsigned vector)
 {
@@ -207,31 +239,25 @@ void do_exception(struct pt_regs *regs, unsigned vector)
 	if (!user_mode(regs)) {
 		if (fixup_exception(regs))
 			return;
+#ifdef CONFIG_KTEST
+		if (vector == 3 && ktest_kernel_int3(regs))
+			return;
+#endif
 		panic_regs(regs, vector, "%s in the kernel", exc_names[vector]);
 	}
 	sti();
-	switch (vector) {
-	case 0: force_sig_fault(SIGFPE, regs, "divide error", regs->rip);
-	case 1: {
+	u64 info = regs->rip;
+	if (vector == 1) {
 		/* #DB from ring 3 (ICEBP, single-step, a breakpoint): taken here, not on the IST stack. */
-		u64 dr6;
-		__asm__ __volatile__("mov %%db6, %0" : "=r"(dr6));
+		__asm__ __volatile__("mov %%db6, %0" : "=r"(info));
 		__asm__ __volatile__("mov %0, %%db6" :: "r"(0xffff0ff0ULL));
-		force_sig_fault(SIGTRAP, regs, "debug trap", dr6);
+	} else if (vector >= 10 && vector <= 13) {
+		info = regs->orig_rax;          /* the selector error code */
 	}
-	case 3: force_sig_fault(SIGTRAP, regs, "breakpoint", regs->rip);
-	case 4: force_sig_fault(SIGSEGV, regs, "overflow", regs->rip);
-	case 5: force_sig_fault(SIGSEGV, regs, "bound range", regs->rip);
-	case 6: force_sig_fault(SIGILL, regs, "invalid opcode", regs->rip);
-	case 7: force_sig_fault(SIGSEGV, regs, "device not available", regs->rip);
-	case 16: force_sig_fault(SIGFPE, regs, "x87 floating-point error", regs->rip);
-	case 17: force_sig_fault(SIGBUS, regs, "alignment check", regs->rip);
-	case 19: force_sig_fault(SIGFPE, regs, "SIMD floating-point error", regs->rip);
-	case 10: case 11: case 12: case 13:
-		force_sig_fault(SIGSEGV, regs, exc_names[vector], 0);
-	default:
-		force_sig_fault(SIGSEGV, regs, exc_names[vector], regs->rip);
-	}
+	int sig = user_faults[vector & 31].sig ? user_faults[vector & 31].sig : SIGSEGV;
+	const char *what = user_faults[vector & 31].what ? user_faults[vector & 31].what : exc_names[vector & 31];
+	user_fault(sig, regs, vector, what, info);
+	cli();
 }
 
 void do_irq(struct pt_regs *regs)
@@ -278,6 +304,9 @@ static void do_nmi(struct pt_regs *regs)
 		pc->nmi_seen_entry++;
 	else
 		pc->nmi_seen_kernel++;
+#ifdef CONFIG_KTEST
+	ktest_nmi_hook(regs);
+#endif
 }
 
 static void do_debug(struct pt_regs *regs)

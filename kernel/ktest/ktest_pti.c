@@ -1,0 +1,124 @@
+/*
+ * Self-tests of the isolation and entry machinery: the NX fail-safe, nested NMIs, and the private
+ * system calls that let ring-3 test programs drive the fault and faulting-IRET paths.
+ */
+#include "types.h"
+#include "ktest.h"
+#include "task.h"
+#include "percpu.h"
+#include "paging.h"
+#include "apic.h"
+#include "cpu.h"
+#include "errno.h"
+#include "printk.h"
+#include "time.h"
+
+#define KTEST_FLAG_SKIP_USER_CR3 BIT(0)
+
+long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs)
+{
+	switch (op) {
+	case KTEST_SYS_SET_RIP:
+		regs->rip = a0;          /* RCX no longer equals RIP: the exit takes IRET */
+		return 0;
+	case KTEST_SYS_FAULT_RESUME:
+		current->ktest_resume_rip = a0;
+		return 0;
+	case KTEST_SYS_LAST_FAULT:
+		return copy_to_user((void *)a0, &ktest_last_user_fault, sizeof(ktest_last_user_fault)) ? -EFAULT : 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* ---- NX fail-safe ---------------------------------------------------------------------------- */
+
+KTEST_SUITE(pti_nx_failsafe)
+{
+	if (!pti_enabled) {
+		ktest_expect(ctx, true, "PTI is off: nothing to prove # SKIP");
+		return;
+	}
+	/* The next return to ring 3 on this CPU (the new task's first) skips SWITCH_TO_USER_CR3. */
+	char *argv[] = { "hello", NULL };
+	const char *why = NULL;
+	u64 f = irq_save();
+	struct task *t = spawn_program("hello", 1, argv, &why);
+	if (t)
+		this_entry_page()->ktest_flags |= KTEST_FLAG_SKIP_USER_CR3;
+	irq_restore(f);
+	if (!ktest_expect(ctx, t != NULL, "spawn hello (%s)", why ? why : "ok"))
+		return;
+	int st = task_wait(t);
+	struct ktest_fault_record r = ktest_last_user_fault;
+	ktest_expect(ctx, st == 139, "user code on the kernel CR3 dies with SIGSEGV (status %d, not 42)", st);
+	ktest_expect(ctx, r.vector == 14 && (r.error & 0x11) == 0x11 && r.addr == r.rip,
+		     "it was an instruction fetch through the NX user entry (vector %lu error %#lx at %#lx)",
+		     (unsigned long)r.vector, (unsigned long)r.error, (unsigned long)r.addr);
+	ktest_expect(ctx, !(this_entry_page()->ktest_flags & KTEST_FLAG_SKIP_USER_CR3), "flag consumed");
+}
+
+/* ---- nested NMI ------------------------------------------------------------------------------ */
+
+static volatile int nmi_test_stage;
+static volatile unsigned nmi_test_runs, int3_seen, pending_seen;
+
+/* The `pending` slot at the top of this CPU's NMI stack (kernel/entry/entry_64.asm, W + 48). */
+static volatile u64 *nmi_pending_slot(void)
+{
+	u64 top = cea_slice(this_entry_page()->cpu) + CEA_NMI_STACK_OFF + CEA_IST_STACK_SIZE;
+	return (volatile u64 *)(top - 120 + 48);
+}
+
+bool ktest_kernel_int3(struct pt_regs *regs)
+{
+	(void)regs;
+	if (nmi_test_stage != 1)
+		return false;
+	int3_seen++;
+	return true;                     /* returns with IRET: NMIs are unblocked from here on */
+}
+
+void ktest_nmi_hook(struct pt_regs *regs)
+{
+	(void)regs;
+	if (nmi_test_stage == 0)
+		return;
+	nmi_test_runs++;
+	if (nmi_test_stage == 1) {
+		__asm__ __volatile__("int3");
+		nmi_test_stage = 2;
+		/* NMIs are unblocked now: a second NMI lands while this handler still runs. */
+		apic_send_nmi_to_self();
+		for (int i = 0; i < 1000000 && !*nmi_pending_slot(); i++)
+			cpu_relax();
+		pending_seen = *nmi_pending_slot();
+	}
+}
+
+KTEST_SUITE(nmi_nested)
+{
+	struct entry_page *ep = this_entry_page();
+	u64 before = ep->nmi_count;
+	nmi_test_runs = 0;
+	int3_seen = 0;
+	nmi_test_stage = 1;
+	apic_send_nmi_to_self();
+	u64 until = ktime_ns() + 200000000ULL;
+	while (nmi_test_runs < 2 && ktime_ns() < until)
+		cpu_relax();
+	nmi_test_stage = 0;
+	ktest_diag("handler runs %lu, hook runs %u, int3 %u, pending seen %u",
+		   (unsigned long)(ep->nmi_count - before), nmi_test_runs, int3_seen, pending_seen);
+	ktest_expect(ctx, int3_seen == 1, "the int3 inside the NMI handler returned (IRET unblocked NMIs)");
+	ktest_expect(ctx, pending_seen == 1, "the nested NMI only marked itself pending (outer frame intact)");
+	ktest_expect(ctx, nmi_test_runs == 2 && ep->nmi_count - before == 2,
+		     "the outer NMI ran the handler again for it: two NMIs, two runs");
+	/* And the machine still works: a plain NMI afterwards. */
+	u64 c = ep->nmi_count;
+	apic_send_nmi_to_self();
+	until = ktime_ns() + 100000000ULL;
+	while (ep->nmi_count == c && ktime_ns() < until)
+		cpu_relax();
+	ktest_expect(ctx, ep->nmi_count == c + 1, "a later NMI is handled normally");
+}

@@ -1,0 +1,77 @@
+/*
+ * ulib.h - the small runtime every Portcullis user program links against (user/lib/).
+ *
+ * No libc: start64.asm/start32.asm provide _start, this header provides system calls (sys64.h or
+ * sys32.h, chosen by the target), string functions, a printf family and the auxiliary vector.
+ * The same sources build for x86-64 and for i386.
+ */
+#ifndef USER_ULIB_H
+#define USER_ULIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi.h"
+
+#if defined(__x86_64__)
+#include "sys64.h"
+#elif defined(__i386__)
+#include "sys32.h"
+#else
+#error "unsupported architecture"
+#endif
+
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+
+/* Set by _start (start64.asm / start32.asm) before main runs. */
+extern char **environ;
+extern unsigned long *__auxv;   /* (type, value) pairs, terminated by AT_NULL */
+
+/* Value of auxiliary-vector entry `type`, or 0 if absent (like glibc's getauxval). */
+unsigned long getauxval(unsigned long type);
+
+/* string.c - the usual semantics. gcc may also emit calls to the mem* functions itself. */
+void  *memcpy(void *dst, const void *src, size_t n);
+void  *memmove(void *dst, const void *src, size_t n);
+void  *memset(void *dst, int c, size_t n);
+int    memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int    strcmp(const char *a, const char *b);
+int    strncmp(const char *a, const char *b, size_t n);
+
+/*
+ * Parse an unsigned decimal or 0x-prefixed hexadecimal number. Returns true and stores the value
+ * if all of `s` was consumed and it fit in 64 bits.
+ */
+bool parse_u64(const char *s, uint64_t *out);
+
+/*
+ * printf.c - formatting. Conversions: %d %i %u %x %X %p %s %c %%, with flags '-' (left-justify)
+ * and '0' (zero-pad), a field width (digits or '*'), a precision for %s ('.N' or '.*'), and length
+ * modifiers l, ll, z. printf/dprintf write with write(2) and return the byte count or -errno.
+ */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vdprintf(int fd, const char *fmt, va_list ap);
+int dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int puts(const char *s);    /* s and a newline, to fd 1 */
+
+/* Write all of buf to fd, retrying short writes. Returns len or -errno. */
+long write_all(int fd, const void *buf, size_t len);
+
+/* Timestamp counter; assumes the kernel leaves CR4.TSD clear (Linux and Portcullis do). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile ("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds, or 0 if clock_gettime failed. */
+uint64_t monotonic_ns(void);
+
+#endif

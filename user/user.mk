@@ -1,0 +1,115 @@
+# user/user.mk - ring-3 programs, included by the top-level Makefile.
+#
+# Inputs (set by the top-level Makefile): SRC, BUILD (absolute), CC, NASM, Q.
+#
+# Outputs:
+#   make user            builds every program to $(BUILD)/user/NAME.elf
+#   USER_PROGS           full paths of all program ELFs (the ISO packs each as a GRUB module,
+#                        named by its basename without .elf)
+#   USER_PROGS_64/_32    the same, split by ABI
+#
+# Every program is a static ET_EXEC that runs unmodified on Linux as well as on Portcullis. The
+# build depends on nothing in the kernel configuration. Objects go to $(BUILD)/user/obj/64/... and
+# $(BUILD)/user/obj/32/..., mirroring the source tree under user/, so the runtime in user/lib/ is
+# compiled once per ABI and a source file may be shared by a 64-bit and a 32-bit program.
+#
+# All names defined here start with USER_ or user_ so they cannot collide with other fragments.
+
+USER_SRC := $(SRC)/user
+USER_OUT := $(BUILD)/user
+USER_OBJ := $(USER_OUT)/obj
+
+# ---- the programs -------------------------------------------------------------------------------
+
+USER_NAMES_64 := init hello \
+                 fault_kwrite fault_ud2 fault_div0 fault_noncanon fault_int3 fault_hlt \
+                 t_enosys t_efault t_abi t_sys fpu
+USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32
+
+# Programs that are their own runtime (raw _start, raw syscalls) and link without user/lib.
+USER_NAMES_NOLIB := hello hello32
+
+# Sources of a program, relative to user/: user_srcs_NAME if set, else every .c and .asm in
+# user/NAME/ if that directory exists, else user/NAME.c.
+user_srcs_t_sys32 := t_sys.c
+user_srcs_fpu     := fpu/fpu.c fpu/loop64.asm
+user_srcs_fpu32   := fpu/fpu.c fpu/loop32.asm
+
+user_srcs = $(or $(user_srcs_$(1)),$(if $(wildcard $(USER_SRC)/$(1)/),$(patsubst $(USER_SRC)/%,%,$(sort $(wildcard $(USER_SRC)/$(1)/*.c $(USER_SRC)/$(1)/*.asm))),$(1).c))
+
+# $(call user_objs,SOURCES,BITS): objects for sources relative to user/. foo.asm becomes
+# foo.asm.o so that foo.c and foo.asm could coexist.
+user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
+            $(patsubst %.asm,$(USER_OBJ)/$(2)/%.asm.o,$(filter %.asm,$(1)))
+
+USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
+USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
+USER_PROGS    := $(USER_PROGS_64) $(USER_PROGS_32)
+
+# ---- the runtime (user/lib) ---------------------------------------------------------------------
+
+USER_LIB_C     := lib/string.c lib/printf.c lib/ktap.c lib/auxv.c
+USER_LIB_OBJS_64 := $(call user_objs,lib/start64.asm lib/compat64.asm $(USER_LIB_C),64)
+USER_LIB_OBJS_32 := $(call user_objs,lib/start32.asm $(USER_LIB_C),32)
+
+# ---- flags --------------------------------------------------------------------------------------
+
+USER_CFLAGS    := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+                  -ffreestanding -fno-pic -no-pie -fno-stack-protector -static -nostdlib \
+                  -I$(USER_SRC)/lib -I$(USER_SRC)/include -MMD -MP
+USER_CFLAGS_64 := $(USER_CFLAGS)
+USER_CFLAGS_32 := $(USER_CFLAGS) -m32
+USER_LDFLAGS_64 := -static -nostdlib -no-pie
+USER_LDFLAGS_32 := $(USER_LDFLAGS_64) -m32
+USER_NASMFLAGS := -g -F dwarf -I$(USER_SRC)/include/ -I$(USER_SRC)/lib/
+
+# string.c implements memset and friends with plain loops; without this gcc would turn those
+# loops back into calls to memset/memcpy, i.e. into infinite recursion.
+$(USER_OBJ)/64/lib/string.o $(USER_OBJ)/32/lib/string.o: \
+	USER_CFLAGS_EXTRA := -fno-tree-loop-distribute-patterns
+
+# Short progress lines unless V=1 (Q empty).
+user_say = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))')
+
+# ---- rules --------------------------------------------------------------------------------------
+
+.PHONY: user
+user: $(USER_PROGS)
+
+$(USER_OBJ)/64/%.o: $(USER_SRC)/%.c
+	$(call user_say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS_64) $(USER_CFLAGS_EXTRA) -c -o $@ $<
+
+$(USER_OBJ)/32/%.o: $(USER_SRC)/%.c
+	$(call user_say,CC32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS_32) $(USER_CFLAGS_EXTRA) -c -o $@ $<
+
+$(USER_OBJ)/64/%.asm.o: $(USER_SRC)/%.asm
+	$(call user_say,NASM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NASM) -f elf64 $(USER_NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+
+$(USER_OBJ)/32/%.asm.o: $(USER_SRC)/%.asm
+	$(call user_say,NASM32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NASM) -f elf32 $(USER_NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+
+# One link rule per program: $(1) = name, $(2) = 64 or 32.
+define user_prog_rule
+USER_OBJS_$(1) := $$(call user_objs,$$(call user_srcs,$(1)),$(2)) \
+                  $$(if $$(filter $(1),$$(USER_NAMES_NOLIB)),,$$(USER_LIB_OBJS_$(2)))
+USER_ALL_OBJS += $$(USER_OBJS_$(1))
+
+$$(USER_OUT)/$(1).elf: $$(USER_OBJS_$(1))
+	$$(call user_say,LD,$$@)
+	$$(Q)$$(CC) $$(USER_LDFLAGS_$(2)) -o $$@ $$^ -lgcc
+endef
+
+USER_ALL_OBJS :=
+$(foreach n,$(USER_NAMES_64),$(eval $(call user_prog_rule,$(n),64)))
+$(foreach n,$(USER_NAMES_32),$(eval $(call user_prog_rule,$(n),32)))
+
+# Header dependencies written by -MMD -MP (C) and -MD -MP (NASM).
+-include $(patsubst %.o,%.d,$(sort $(USER_ALL_OBJS)))
