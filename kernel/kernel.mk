@@ -46,7 +46,8 @@ $(BUILD)/kernel/%.o: $(SRC)/kernel/%.c $(KCONFIG_DEPS) $(ASM_OFFSETS)
 $(BUILD)/kernel/%.o: $(SRC)/kernel/%.asm $(KCONFIG_DEPS) $(ASM_OFFSETS)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo '  NASM    $*.asm')
-	$(Q)$(NASM) $(KERNEL_NASMFLAGS) -MD $@.d -MP -o $@ $<
+	$(Q)$(NASM) $(KERNEL_NASMFLAGS) -M -MP -MT $@ -MF $@.d $<  # NASM 2.16.01's -MD omits %includes
+	$(Q)$(NASM) $(KERNEL_NASMFLAGS) -o $@ $<
 
 -include $(KERNEL_OBJS:.o=.d) $(KERNEL_OBJS:.o=.o.d)
 

@@ -153,6 +153,7 @@ void kmain(u32 magic, u32 info)
 	cea_map_all();
 	pti_build_user_template();
 	pti_patch_entry_text();
+	clac_patch_entry_text(cpu.smap);
 	idt_init();
 	cpu_tables_init(0);
 	sched_init();

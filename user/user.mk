@@ -48,7 +48,7 @@ USER_PROGS    := $(USER_PROGS_64) $(USER_PROGS_32)
 
 # ---- the runtime (user/lib) ---------------------------------------------------------------------
 
-USER_LIB_C     := lib/string.c lib/printf.c lib/ktap.c lib/auxv.c
+USER_LIB_C       := lib/string.c lib/printf.c lib/ktap.c lib/auxv.c
 USER_LIB_OBJS_64 := $(call user_objs,lib/start64.asm lib/compat64.asm $(USER_LIB_C),64)
 USER_LIB_OBJS_32 := $(call user_objs,lib/start32.asm $(USER_LIB_C),32)
 
@@ -61,12 +61,18 @@ USER_CFLAGS_64 := $(USER_CFLAGS)
 USER_CFLAGS_32 := $(USER_CFLAGS) -m32
 USER_LDFLAGS_64 := -static -nostdlib -no-pie
 USER_LDFLAGS_32 := $(USER_LDFLAGS_64) -m32
-USER_NASMFLAGS := -g -F dwarf -I$(USER_SRC)/include/ -I$(USER_SRC)/lib/
+USER_NASMFLAGS := -Werror -g -F dwarf -I$(USER_SRC)/include/ -I$(USER_SRC)/lib/
 
 # string.c implements memset and friends with plain loops; without this gcc would turn those
 # loops back into calls to memset/memcpy, i.e. into infinite recursion.
 $(USER_OBJ)/64/lib/string.o $(USER_OBJ)/32/lib/string.o: \
 	USER_CFLAGS_EXTRA := -fno-tree-loop-distribute-patterns
+
+# $(call user_nasm,FORMAT): dependencies, then the object. The dependency file comes from a
+# separate preprocess-only run (-M) because NASM 2.16.00/2.16.01 leave %include'd files out of
+# the one written by -MD while assembling (fixed in 2.16.02).
+user_nasm = $(NASM) -f $(1) $(USER_NASMFLAGS) -M -MP -MT $@ -MF $(@:.o=.d) $< && \
+            $(NASM) -f $(1) $(USER_NASMFLAGS) -o $@ $<
 
 # Short progress lines unless V=1 (Q empty).
 user_say = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))')
@@ -89,12 +95,12 @@ $(USER_OBJ)/32/%.o: $(USER_SRC)/%.c
 $(USER_OBJ)/64/%.asm.o: $(USER_SRC)/%.asm
 	$(call user_say,NASM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(NASM) -f elf64 $(USER_NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(call user_nasm,elf64)
 
 $(USER_OBJ)/32/%.asm.o: $(USER_SRC)/%.asm
 	$(call user_say,NASM32,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(NASM) -f elf32 $(USER_NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(call user_nasm,elf32)
 
 # One link rule per program: $(1) = name, $(2) = 64 or 32.
 define user_prog_rule
@@ -111,5 +117,5 @@ USER_ALL_OBJS :=
 $(foreach n,$(USER_NAMES_64),$(eval $(call user_prog_rule,$(n),64)))
 $(foreach n,$(USER_NAMES_32),$(eval $(call user_prog_rule,$(n),32)))
 
-# Header dependencies written by -MMD -MP (C) and -MD -MP (NASM).
+# Header dependencies written by -MMD -MP (C) and -M -MP (NASM).
 -include $(patsubst %.o,%.d,$(sort $(USER_ALL_OBJS)))

@@ -58,14 +58,14 @@ static const char *check_test_list(const char *list);
 static const struct bootopt options[] = {
 	{ .name = "pti", .kind = OPT_ENUM, FIELD(pti), .syntax = "pti=on|off|auto",
 	  .what = "on, off or auto", .choices = pti_choices,
-	  .help = "page-table isolation (default auto: on)" },
+	  .help = "page-table isolation (default: auto, decided from the CPU)" },
 	{ .name = "nopti", .kind = OPT_ALIAS, .syntax = "nopti", .alias_of = "pti",
 	  .alias_value = "off", .help = "same as pti=off" },
 	FLAG(nosmep, "do not enable SMEP"),
 	FLAG(nosmap, "do not enable SMAP"),
 	FLAG(noumip, "do not enable UMIP"),
 	FLAG(nofsgsbase, "do not enable FSGSBASE"),
-	FLAG(noxsave, "do not use XSAVE (FXSAVE instead)"),
+	FLAG(noxsave, "do not use XSAVE"),
 	FLAG(nopcid, "do not use PCIDs"),
 	FLAG(noinvpcid, "do not use INVPCID"),
 	FLAG(nox2apic, "do not use x2APIC mode"),
@@ -183,6 +183,16 @@ static void *field(struct parser *p, const struct bootopt *opt)
 	return (char *)p->bp + opt->offset;
 }
 
+/*
+ * Store s[0..len) (len < size) in a char field, zero-filling the rest so that the result does
+ * not depend on what an earlier value left there.
+ */
+static void store_string(char *dst, size_t size, const char *s, size_t len)
+{
+	memset(dst, 0, size);
+	memcpy(dst, s, len);
+}
+
 /* Record that opt is being set (via the row `via`); complain if it was set before. */
 static void mark_set(struct parser *p, const struct bootopt *opt, const struct bootopt *via)
 {
@@ -244,8 +254,7 @@ static void parse_rest(struct parser *p, const struct bootopt *opt, const struct
 		return;
 	}
 	mark_set(p, opt, via);
-	memcpy(field(p, opt), start, len);
-	((char *)field(p, opt))[len] = '\0';
+	store_string(field(p, opt), opt->size, start, len);
 }
 
 /* Apply one well-formed token. it is needed by REST options, which eat the rest of the line. */
@@ -325,7 +334,7 @@ static void parse_option(struct parser *p, const struct cmdline_token *tok, stru
 			problem(p, "%s: %s; ignored", show_token(p, tok), why);
 		else {
 			mark_set(p, opt, via);
-			strlcpy(field(p, opt), value, opt->size);
+			store_string(field(p, opt), opt->size, value, strlen(value));
 		}
 		break;
 	}

@@ -25,9 +25,6 @@
 #include "string.h"
 #include "time.h"
 
-/* Not yet in printk.h. */
-void printk_panic_mode(void);
-
 #define PRINTK_BUF_SIZE      512   /* longest message; longer ones are cut and end in "...\n" */
 #define PRINTK_DEFAULT_LEVEL 4     /* level of a message without KERN_*: warning, as on Linux */
 #define PRINTK_TRUNCATED     "...\n"

@@ -168,9 +168,7 @@ size_t strlcat(char *dst, const char *src, size_t size)
 {
 	size_t dlen = strnlen(dst, size);
 
-	/* No NUL within size bytes: nothing can be appended (and nothing is written). */
-	if (dlen == size)
-		return size + strlen(src);
+	/* With no NUL within size, dlen == size and strlcpy gets size 0: nothing is written. */
 	return dlen + strlcpy(dst + dlen, src, size - dlen);
 }
 

@@ -8,6 +8,7 @@
  *   width        digits or '*' (a negative '*' width means '-' and its absolute value)
  *   precision    '.' then digits or '*' (a negative '*' precision counts as none): the minimum
  *                number of digits for integers, the maximum number of bytes for %s
+ *                (widths and precisions above 100000000 count as 100000000)
  *   length       hh h l ll j z t
  * There is no floating point (the kernel is built without SSE). %s with a NULL pointer prints
  * "(null)". An unknown conversion is printed as written, so that the mistake is visible.
@@ -144,14 +145,21 @@ static void put_number(struct outbuf *o, struct spec sp, char conv, u64 value, b
 /* Length modifiers. */
 enum length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_PTRDIFF, LEN_MAX };
 
-/* Read a number of digits at *fmt (the width or precision); saturates instead of overflowing. */
+/*
+ * Widths and precisions are capped at FIELD_MAX, so that the sums of field sizes cannot
+ * overflow an int. (Output beyond the buffer is only counted, so big fields cost no time.)
+ */
+#define FIELD_MAX 100000000
+
+/* Read the digits of a width or precision at *fmt. */
 static int parse_int(const char **fmt)
 {
 	int v = 0;
 
 	while (**fmt >= '0' && **fmt <= '9') {
-		if (v < 100000000)
-			v = v * 10 + (**fmt - '0');
+		v = v * 10 + (**fmt - '0');
+		if (v > FIELD_MAX)
+			v = FIELD_MAX;
 		(*fmt)++;
 	}
 	return v;
@@ -197,9 +205,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			fmt++;
 			if (w < 0) {
 				sp.left = true;
-				w = w == INT32_MIN ? INT32_MAX : -w;
+				w = w < -FIELD_MAX ? FIELD_MAX : -w;
 			}
-			sp.width = w;
+			sp.width = MIN(w, FIELD_MAX);
 		} else {
 			sp.width = parse_int(&fmt);
 		}
@@ -211,7 +219,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				int p = va_arg(ap, int);
 
 				fmt++;
-				sp.precision = p < 0 ? -1 : p;
+				sp.precision = p < 0 ? -1 : MIN(p, FIELD_MAX);
 			} else {
 				sp.precision = parse_int(&fmt);
 			}

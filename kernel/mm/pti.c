@@ -105,26 +105,39 @@ void pti_build_user_template(void)
 		panic("pti: cannot map the entry text into the user tables");
 }
 
-/* Patch records from calling.inc's PTI_NOP_WHEN_ON: NOP out each instruction when PTI is on. */
-struct pti_patch { u64 addr, len; };
-extern const struct pti_patch __pti_patch_start[], __pti_patch_end[];
+/* Patch records (calling.inc): the address and length of an instruction to turn into NOPs. */
+struct patch_site { u64 addr, len; };
+extern const struct patch_site __pti_patch_start[], __pti_patch_end[];
+extern const struct patch_site __clac_patch_start[], __clac_patch_end[];
 
-void pti_patch_entry_text(void)
+static void nop_out(const struct patch_site *start, const struct patch_site *end)
 {
 	static const u8 nops[4][4] = {
 		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
 	};
-	if (!pti_enabled)
-		return;
-	for (const struct pti_patch *p = __pti_patch_start; p < __pti_patch_end; p++) {
+	for (const struct patch_site *p = start; p < end; p++) {
 		BUG_ON(p->len < 1 || p->len > 3);
-		/* Text is mapped read-only; write through the direct map. */
+		/* Text may be mapped read-only already; write through the physical address. */
 		u8 *w = phys_to_virt(p->addr - KERNEL_VIRT_BASE);
 		memcpy(w, nops[p->len], p->len);
 	}
-	/* Serialise before running patched code (the CR3 write in mm_switch does too). */
+	/* Serialise before running patched code. */
 	u32 a, b, c, d;
 	cpuid(0, &a, &b, &c, &d);
+}
+
+/* PTI_NOP_WHEN_ON sites: the CR3 macros' skip jumps and the PTI-off-only fences. */
+void pti_patch_entry_text(void)
+{
+	if (pti_enabled)
+		nop_out(__pti_patch_start, __pti_patch_end);
+}
+
+/* ASM_CLAC sites: CLAC is #UD without SMAP. Runs before the IDT is loaded. */
+void clac_patch_entry_text(bool smap)
+{
+	if (!smap)
+		nop_out(__clac_patch_start, __clac_patch_end);
 }
 
 /* ---- the isolation audit ------------------------------------------------------------------ */

@@ -15,9 +15,8 @@
 #include "printk.h"
 #include "time.h"
 
-/* Not in printk.h yet (see printk.c). */
+/* Defined in printk.c; not in printk.h. */
 extern int console_loglevel;
-void printk_panic_mode(void);
 
 /* ---- stubs -------------------------------------------------------------------------------- */
 

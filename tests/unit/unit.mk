@@ -34,12 +34,16 @@ UNIT_RENAME = $(foreach n,$(UNIT_RENAMED),-D$(n)=kernel_$(n))
 UNIT_CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 UNIT_CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 UNIT_SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=all
+ifeq ($(UNIT_CHECK_LIBS),)
+# Expanded only by the recipe below, so other targets work without Check.
+UNIT_NEED_CHECK = $(error Check was not found by pkg-config: install it (scripts/setup does))
+endif
 
 # Recursive (=) so that UNIT_RENAME can be emptied per target (libc_ref.o below).
 UNIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer $(UNIT_SANITIZE) \
 	      -U_FORTIFY_SOURCE -DHOST_TEST -iquote $(SRC)/kernel/include $(UNIT_RENAME) -MMD -MP
 UNIT_KCFLAGS = $(UNIT_CFLAGS) -ffreestanding
-UNIT_TCFLAGS = $(UNIT_CFLAGS) -iquote $(SRC)/tests/unit $(UNIT_CHECK_CFLAGS)
+UNIT_TCFLAGS = $(UNIT_CFLAGS) $(UNIT_CHECK_CFLAGS)
 
 UNIT_SUITES :=
 
@@ -60,7 +64,7 @@ $(UNIT_DIR)/obj/kernel/%.o: $(SRC)/kernel/%.c
 
 # Test sources: hosted, with Check.
 $(UNIT_DIR)/obj/tests/unit/%.o: $(SRC)/tests/unit/%.c
-	@mkdir -p $(@D)
+	$(UNIT_NEED_CHECK)@mkdir -p $(@D)
 	$(if $(Q),@echo '  HOSTCC  tests/unit/$*.c')
 	$(Q)$(CC) $(UNIT_TCFLAGS) -c $< -o $@
 

@@ -101,7 +101,7 @@ far_target:
 	dw      USER32_CS               ; selector: 32-bit user code
 
 section .bss
-align 16
+alignb 16
 compat_regs_after:
 	resq    16
 saved_rsp:
@@ -110,7 +110,7 @@ saved_ds:
 	resw    1
 saved_es:
 	resw    1
-align 16
+alignb 16
 compat_stack:
 	resb    COMPAT_STACK_SIZE
 compat_stack_top:

@@ -4,7 +4,7 @@
 #include "ktap.h"
 #include "ulib.h"
 
-static unsigned ktap_planned, ktap_ran, ktap_failed;
+static unsigned ktap_planned, ktap_ran, ktap_failed, ktap_skipped;
 
 void ktap_plan(unsigned n)
 {
@@ -38,6 +38,7 @@ void ktap_skip(const char *reason, const char *fmt, ...)
 	va_end(ap);
 
 	ktap_ran++;
+	ktap_skipped++;
 	printf("ok %u %s # SKIP %s\n", ktap_ran, desc, reason);
 }
 
@@ -54,6 +55,9 @@ void ktap_diag(const char *fmt, ...)
 
 int ktap_done(void)
 {
+	/* The summary line kselftest prints. */
+	ktap_diag("Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:0",
+		  ktap_ran - ktap_failed - ktap_skipped, ktap_failed, ktap_skipped);
 	if (ktap_ran != ktap_planned) {
 		ktap_diag("planned %u tests but ran %u", ktap_planned, ktap_ran);
 		return 1;

@@ -72,6 +72,7 @@ static void pad(struct out *o, char c, int n)
 struct spec {
 	bool left;          /* '-' */
 	bool zero;          /* '0' */
+	bool alt;           /* '#': 0x prefix for non-zero %x */
 	int  width;
 	int  prec;          /* -1: none */
 };
@@ -132,6 +133,8 @@ static void format(struct out *o, const char *fmt, va_list ap)
 				sp.left = true;
 			else if (*fmt == '0')
 				sp.zero = true;
+			else if (*fmt == '#')
+				sp.alt = true;
 			else
 				break;
 		}
@@ -184,7 +187,8 @@ static void format(struct out *o, const char *fmt, va_list ap)
 		case 'X':
 			u = lng == 2 ? va_arg(ap, unsigned long long) :
 			    lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
-			number(o, &sp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', "");
+			number(o, &sp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X',
+			       sp.alt && u && *fmt != 'u' ? (*fmt == 'X' ? "0X" : "0x") : "");
 			break;
 		case 'p':
 			u = (uintptr_t)va_arg(ap, void *);

@@ -30,6 +30,9 @@
 #define NR_clock_gettime    228
 #define NR_exit_group       231
 
+/* i386 numbers, for INT 0x80 from 64-bit code. */
+#define NR32_getpid         20
+
 static inline long syscall0(long nr)
 {
 	long ret;
@@ -97,6 +100,13 @@ static inline long syscall6(long nr, long a1, long a2, long a3, long a4, long a5
  * in ebx, ecx, edx, esi, edi (the kernel reads only the low 32 bits). Every register but rax is
  * preserved (Linux >= 4.17; t_abi checks it).
  */
+static inline long int80_0(long nr)
+{
+	long ret;
+	__asm__ volatile ("int $0x80" : "=a"(ret) : "a"(nr) : "memory");
+	return ret;
+}
+
 static inline long int80_3(long nr, long a1, long a2, long a3)
 {
 	long ret;

@@ -49,8 +49,8 @@ int    strncmp(const char *a, const char *b, size_t n);
 bool parse_u64(const char *s, uint64_t *out);
 
 /*
- * printf.c - formatting. Conversions: %d %i %u %x %X %p %s %c %%, with flags '-' (left-justify)
- * and '0' (zero-pad), a field width (digits or '*'), a precision for %s ('.N' or '.*'), and length
+ * printf.c - formatting. Conversions: %d %i %u %x %X %p %s %c %%, with flags '-' (left-justify),
+ * '0' (zero-pad) and '#' (0x prefix), a field width (digits or '*'), a precision for %s ('.N' or '.*'), and length
  * modifiers l, ll, z. printf/dprintf write with write(2) and return the byte count or -errno.
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
