@@ -12,6 +12,9 @@ GEN         := $(BUILD)/include/generated
 ASM_OFFSETS := $(GEN)/asm-offsets.inc
 
 KERNEL_C_SRCS   := $(shell cd $(SRC) && find kernel -name '*.c' ! -name asm-offsets.c | sort)
+ifneq ($(CONFIG_KTEST),y)
+KERNEL_C_SRCS   := $(filter-out kernel/ktest/%,$(KERNEL_C_SRCS))   # self-tests only with CONFIG_KTEST
+endif
 KERNEL_ASM_SRCS := $(shell cd $(SRC) && find kernel -name '*.asm' | sort)
 KERNEL_OBJS     := $(patsubst %.c,$(BUILD)/%.o,$(KERNEL_C_SRCS)) \
                    $(patsubst %.asm,$(BUILD)/%.o,$(KERNEL_ASM_SRCS))

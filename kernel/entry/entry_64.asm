@@ -212,6 +212,7 @@ asm_%2:
 	push	qword -1                        ; pt_regs->orig_rax: no error code
 %endif
 	PUSH_REGS                               ; pt_regs->rdi .. r15 (error code is orig_rax)
+	FIX_ENTRY_FLAGS
 	call	error_entry
 	DEBUG_ENTRY_CHECK_KERNEL %str(asm_%2)
 	mov	rdi, rsp
@@ -258,6 +259,7 @@ irq_stubs:
 ; irq_common: as IDTENTRY, with the vector in orig_rax.
 irq_common:
 	PUSH_REGS                               ; pt_regs->rdi .. r15
+	FIX_ENTRY_FLAGS
 	call	error_entry
 	DEBUG_ENTRY_CHECK_KERNEL "irq_common"
 	mov	rdi, rsp
@@ -389,6 +391,7 @@ asm_%2:
 	push	qword -1                        ; pt_regs->orig_rax
 %endif
 	PUSH_REGS                               ; pt_regs->rdi .. r15
+	FIX_ENTRY_FLAGS
 %if %5
 	test	byte [rsp + PT_CS], 3
 	jz	%%paranoid
@@ -508,6 +511,7 @@ asm_nmi:
 nmi_on_working_frame:
 	push	qword -1                        ; pt_regs->orig_rax
 	PUSH_REGS                               ; pt_regs->rdi .. r15
+	FIX_ENTRY_FLAGS
 	call	paranoid_entry
 	mov	rdi, rsp
 	mov	esi, 2

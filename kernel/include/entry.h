@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "ptrace.h"
+#include "percpu.h"
 
 bool do_syscall_64(struct pt_regs *regs);        /* true: SYSRET may be used */
 bool do_fast_syscall_32(struct pt_regs *regs);   /* true: SYSRETL may be used */
@@ -12,6 +13,13 @@ void do_exception(struct pt_regs *regs, unsigned vector);
 void do_paranoid(struct pt_regs *regs, unsigned vector);
 void do_irq(struct pt_regs *regs);
 void exit_to_user_mode(struct pt_regs *regs);
+
+/* The common case of exit_to_user_mode(), inline on the system-call paths: no work pending. */
+static inline void exit_to_user_mode_fast(struct pt_regs *regs)
+{
+	if (unlikely(this_cpu()->need_resched))
+		exit_to_user_mode(regs);
+}
 void debug_entry_check_kernel(const char *where);
 void debug_entry_failed(const char *where) __noreturn;
 void ret_from_fork_c(void);

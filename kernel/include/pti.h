@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "percpu.h"
+#include "pti_audit.h"
 
 /* What backs one CPU's entry-area slice (kernel .bss; mapped at cea_slice(cpu)). */
 struct cea_backing {
@@ -26,10 +27,8 @@ void pti_patch_entry_text(void);
 void clac_patch_entry_text(bool smap);
 u64  cea_pages_per_cpu(void);
 
-/* The isolation audit: list every present mapping of a user PML4 outside user space. */
-struct pti_audit {
-	u64 ranges, pages, unexpected_pages, entry_text_pages, cea_pages;
-};
+/* The isolation audit (pti_audit.h) with the kernel's own policy: list every present mapping of a
+ * user PML4 outside user space. */
 int pti_audit(phys_addr_t root, struct pti_audit *out, bool print);
 
 #endif

@@ -105,130 +105,65 @@ void pti_build_user_template(void)
 		panic("pti: cannot map the entry text into the user tables");
 }
 
-/* Patch records (calling.inc): the address and length of an instruction to turn into NOPs. */
+/* Patch records (calling.inc): address, and length | kind << 32. */
 struct patch_site { u64 addr, len; };
 extern const struct patch_site __pti_patch_start[], __pti_patch_end[];
 extern const struct patch_site __clac_patch_start[], __clac_patch_end[];
 
-static void nop_out(const struct patch_site *start, const struct patch_site *end)
+#define PTI_SITE_SKIP   0
+#define PTI_SITE_LFENCE 1
+
+/* Text may be mapped read-only already: write through the physical address. */
+static u8 *text_alias(u64 addr) { return phys_to_virt(addr - KERNEL_VIRT_BASE); }
+
+static void serialize(void)
 {
-	static const u8 nops[4][4] = {
-		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
-	};
-	for (const struct patch_site *p = start; p < end; p++) {
-		BUG_ON(p->len < 1 || p->len > 3);
-		/* Text may be mapped read-only already; write through the physical address. */
-		u8 *w = phys_to_virt(p->addr - KERNEL_VIRT_BASE);
-		memcpy(w, nops[p->len], p->len);
-	}
-	/* Serialise before running patched code. */
 	u32 a, b, c, d;
 	cpuid(0, &a, &b, &c, &d);
 }
 
-/* PTI_NOP_WHEN_ON sites: the CR3 macros' skip jumps and the PTI-off-only fences. */
+/* pti=off: each CR3 macro body becomes a jump over itself; each PTI-off fence becomes LFENCE. */
 void pti_patch_entry_text(void)
 {
 	if (pti_enabled)
-		nop_out(__pti_patch_start, __pti_patch_end);
+		return;
+	for (const struct patch_site *p = __pti_patch_start; p < __pti_patch_end; p++) {
+		u32 len = (u32)p->len, kind = p->len >> 32;
+		u8 *w = text_alias(p->addr);
+		if (kind == PTI_SITE_SKIP) {
+			BUG_ON(len < 2 || len > 129);
+			w[0] = 0xeb;                  /* jmp short +len-2 */
+			w[1] = (u8)(len - 2);
+		} else {
+			BUG_ON(kind != PTI_SITE_LFENCE || len != 3);
+			w[0] = 0x0f, w[1] = 0xae, w[2] = 0xe8;
+		}
+	}
+	serialize();
 }
 
-/* ASM_CLAC sites: CLAC is #UD without SMAP. Runs before the IDT is loaded. */
+/* ASM_CLAC sites: CLAC is #UD without SMAP, so they become 3-byte NOPs. Runs before the IDT is
+ * loaded. */
 void clac_patch_entry_text(bool smap)
 {
-	if (!smap)
-		nop_out(__clac_patch_start, __clac_patch_end);
-}
-
-/* ---- the isolation audit ------------------------------------------------------------------ */
-
-static bool expected_kernel_page(u64 va, u64 *kind)
-{
-	if (va >= (u64)_entry_text_start && va < (u64)_entry_text_end) {
-		*kind = 0;
-		return true;
+	if (smap)
+		return;
+	for (const struct patch_site *p = __clac_patch_start; p < __clac_patch_end; p++) {
+		BUG_ON(p->len != 3);
+		u8 *w = text_alias(p->addr);
+		w[0] = 0x0f, w[1] = 0x1f, w[2] = 0x00;
 	}
-	if (va >= CEA_BASE && va < CEA_BASE + CEA_STRIDE * CONFIG_NR_CPUS) {
-		u64 off = (va - CEA_BASE) % CEA_STRIDE;
-		*kind = 1;
-		return off < CEA_USED_SIZE;
-	}
-	return false;
+	serialize();
 }
 
-static void audit_emit(struct pti_audit *a, u64 start, u64 end, u64 flags, bool ok, bool print)
-{
-	a->ranges++;
-	if (print)
-		printk("  pti audit: %016lx-%016lx %s%s%s %s\n", (unsigned long)start, (unsigned long)end,
-		       "r", (flags & PTE_W) ? "w" : "-", (flags & PTE_NX) ? "-" : "x",
-		       ok ? "" : "UNEXPECTED");
-}
+/* ---- the isolation audit (kernel/mm/pti_audit.c) ------------------------------------------ */
 
 int pti_audit(phys_addr_t root, struct pti_audit *out, bool print)
 {
-	struct pti_audit a = { 0 };
-	u64 run_start = 0, run_end = 0, run_flags = 0;
-	bool run_ok = true, in_run = false;
-	phys_addr_t upgd = pgd_is_pair ? pgd_user(root) : root;
-	u64 *pml4 = phys_to_virt(upgd);
-
-	for (unsigned i = PML4_USER_SLOTS; i < 512; i++) {
-		if (!(pml4[i] & PTE_P))
-			continue;
-		u64 *pdpt = phys_to_virt(pml4[i] & PTE_ADDR_MASK);
-		for (unsigned j = 0; j < 512; j++) {
-			if (!(pdpt[j] & PTE_P))
-				continue;
-			u64 va1 = 0xffff000000000000ULL | ((u64)i << 39) | ((u64)j << 30);
-			if (pdpt[j] & PTE_PS) {     /* 1 GiB page: never expected */
-				audit_emit(&a, va1, va1 + (1ULL << 30), pdpt[j], false, print);
-				a.pages += 1 << 18;
-				a.unexpected_pages += 1 << 18;
-				continue;
-			}
-			u64 *pd = phys_to_virt(pdpt[j] & PTE_ADDR_MASK);
-			for (unsigned k = 0; k < 512; k++) {
-				if (!(pd[k] & PTE_P))
-					continue;
-				u64 va2 = va1 | ((u64)k << 21);
-				u64 n = (pd[k] & PTE_PS) ? 512 : 0;
-				u64 *pt = n ? NULL : phys_to_virt(pd[k] & PTE_ADDR_MASK);
-				for (unsigned l = 0; l < 512; l++) {
-					u64 e = n ? pd[k] : pt[l];
-					if (!(e & PTE_P))
-						continue;
-					u64 va = va2 | ((u64)l << 12);
-					u64 kind = 2;
-					bool ok = !n && expected_kernel_page(va, &kind);
-					a.pages++;
-					if (!ok)
-						a.unexpected_pages++;
-					else if (kind == 0)
-						a.entry_text_pages++;
-					else
-						a.cea_pages++;
-					u64 fl = e & (PTE_W | PTE_NX);
-					if (in_run && va == run_end && fl == run_flags && ok == run_ok) {
-						run_end += PAGE_SIZE;
-					} else {
-						if (in_run)
-							audit_emit(&a, run_start, run_end, run_flags, run_ok, print);
-						in_run = true;
-						run_start = va;
-						run_end = va + PAGE_SIZE;
-						run_flags = fl;
-						run_ok = ok;
-					}
-					if (n)
-						break;
-				}
-			}
-		}
-	}
-	if (in_run)
-		audit_emit(&a, run_start, run_end, run_flags, run_ok, print);
-	if (out)
-		*out = a;
-	return a.unexpected_pages ? -1 : 0;
+	const struct pti_policy policy = {
+		.entry_text_start = (u64)_entry_text_start,
+		.entry_text_end = (u64)_entry_text_end,
+		.nr_cpus = CONFIG_NR_CPUS,
+	};
+	return pti_audit_policy(root, &policy, out, print);
 }

@@ -74,7 +74,7 @@ bool do_syscall_64(struct pt_regs *regs)
 		regs->rax = ktest_syscall(nr & 0xff, regs->rdi, regs);
 #endif
 	cli();
-	exit_to_user_mode(regs);
+	exit_to_user_mode_fast(regs);
 	/*
 	 * SYSRET only when it restores exactly what IRET would: RCX/R11 hold RIP/RFLAGS, the selectors
 	 * are the standard ones, RIP is canonical and below the last user page (Intel's SYSRET #GPs
@@ -117,7 +117,7 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 		do_syscall_32(regs);
 	}
 	cli();
-	exit_to_user_mode(regs);
+	exit_to_user_mode_fast(regs);
 	if (regs->cs != USER32_CS || regs->ss != USER_DS || regs->rip > 0xffffffffULL ||
 	    (regs->rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF | X86_RFLAGS_NT | X86_RFLAGS_AC | X86_RFLAGS_VM)))
 		return false;
