@@ -11,8 +11,9 @@
 # Variables (command line or environment):
 #   BOOT_OPTIONS  extra kernel options for both entries, before init= (default: none)
 #   QEMU_CPU      -cpu model (default max)         QEMU_SMP   -smp (default 1)
-#   QEMU_EXTRA    more QEMU arguments               RUN_TIMEOUT seconds, 0 = none (default 0)
-#   GDB           the debugger (default gdb)
+#   QEMU_EXTRA    more QEMU arguments               RUN_TIMEOUT seconds, 0 = none (default 300)
+#   GDB           the debugger (default gdb)   GDB_EXTRA  more GDB arguments, after the attach
+#                 (e.g. GDB_EXTRA="-ex 'break kmain' -ex continue")
 
 ISO          := $(BUILD)/portcullis.iso
 ISO_ROOT     := $(BUILD)/iso/root
@@ -20,12 +21,13 @@ ISO_GRUB_CFG := $(BUILD)/iso/grub.cfg
 QEMU_CPU     ?= max
 QEMU_SMP     ?= 1
 QEMU_EXTRA   ?=
-RUN_TIMEOUT  ?= 0
+RUN_TIMEOUT  ?= 300
 BOOT_OPTIONS ?=
 GDB          ?= gdb
+GDB_EXTRA    ?=
 GRUB_MKRESCUE ?= grub-mkrescue
 
-iso_modules = $(foreach p,$(USER_PROGS),\tmodule2 /boot/user/$(notdir $(p)) $(basename $(notdir $(p)))\n)
+iso_modules = $(foreach p,$(USER_PROGS),\n\tmodule2 /boot/user/$(notdir $(p)) $(basename $(notdir $(p))))
 
 .PHONY: iso run debug
 
@@ -36,7 +38,7 @@ iso: $(ISO)
 $(ISO_GRUB_CFG): $(SRC)/iso/grub.cfg.in FORCE
 	@mkdir -p $(@D)
 	$(Q)sed -e 's|@CMDLINE@|$(if $(strip $(BOOT_OPTIONS)),$(strip $(BOOT_OPTIONS)) )|' \
-		-e 's|^@MODULES@$$|$(iso_modules)|' $< | sed -e 's/^ \t/\t/' > $@.tmp
+		-e 's|@MODULES@|$(iso_modules)|' $< | sed -e 's/ *$$//' > $@.tmp
 	$(Q)sh $(SRC)/scripts/move-if-changed $@.tmp $@
 
 $(ISO): $(BUILD)/portcullis.elf $(USER_PROGS) $(ISO_GRUB_CFG)
@@ -60,5 +62,5 @@ debug: $(ISO)
 		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA) \
 		-boot d -cdrom $(ISO) -serial stdio -s -S </dev/null & qpid=$$!; \
 	$(GDB) -q -ex 'set tcp connect-timeout 10' -ex 'symbol-file $(BUILD)/portcullis.elf' \
-		-ex 'target remote :1234'; \
+		-ex 'target remote :1234' $(GDB_EXTRA); \
 	kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true

@@ -46,7 +46,7 @@ kconfig_env = cd $(BUILD) && env srctree=$(SRC) KCONFIG_CONFIG=$(KCONFIG_CONFIG)
 
 # Goals that must not trigger the automatic .config / header generation.
 kconfig_targets    := config defconfig %_defconfig menuconfig oldconfig olddefconfig savedefconfig
-no_dot_config_goals := $(kconfig_targets) clean distclean help
+no_dot_config_goals := $(kconfig_targets) clean distclean help check bench
 
 .PHONY: config defconfig menuconfig oldconfig olddefconfig savedefconfig
 
@@ -101,6 +101,10 @@ $(AUTOCONF_H) $(AUTOCONF_INC): $(KCONFIG_AUTOCONF) ;
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(no_dot_config_goals),$(MAKECMDGOALS)),)
 kconfig_skip := 1
+else ifneq ($(filter $(kconfig_targets),$(MAKECMDGOALS)),)
+# One make run cannot both rewrite .config and build with it (the configuration is read when the
+# makefiles are parsed), so configuration targets and build targets go in separate runs.
+$(error configure and build in two steps: make $(filter $(kconfig_targets),$(MAKECMDGOALS)) && make $(filter-out $(no_dot_config_goals),$(MAKECMDGOALS)))
 endif
 endif
 ifneq ($(kconfig_skip),1)

@@ -31,7 +31,7 @@ endif
 check:
 	@mkdir -p $(BUILD)/check
 	@echo '==== make unit: host unit tests'
-	$(Q){ $(MAKE) --no-print-directory unit; echo $$? > $(BUILD)/check/unit.status; } 2>&1 \
+	$(Q){ $(MAKE) --no-print-directory -j$(CHECK_JOBS) unit; echo $$? > $(BUILD)/check/unit.status; } 2>&1 \
 		| tee $(BUILD)/check/unit.log
 	@echo '==== tests/run: in-guest matrix'
 	$(Q)$(PYTHON) $(SRC)/tests/run --build-root $(CHECK_ROOT) -j $(CHECK_JOBS) \

@@ -212,8 +212,10 @@ def runner_iso(build):
         os.makedirs(d, exist_ok=True)
     iso = os.path.join(d, 'runner.iso')
 
+    newest = max(os.path.getmtime(cfg), os.path.getmtime(os.path.abspath(__file__)))
+
     def fresh():
-        return os.path.isfile(iso) and os.path.getmtime(iso) >= os.path.getmtime(cfg)
+        return os.path.isfile(iso) and os.path.getmtime(iso) >= newest
 
     if fresh():
         return iso
@@ -389,12 +391,25 @@ def run_qemu(args, timeout=60, stdout=None, log_stream=None, stdin=None, grace=3
     marker_at = None
     timed_out = False
 
+    sinks = {'out': stdout, 'log': log_stream}
+
+    def write(which, data):
+        f = sinks[which]
+        if f is not None and data:
+            try:
+                f.write(data)
+                f.flush()
+            except (BrokenPipeError, OSError):
+                sinks[which] = None      # the reader went away: keep running, stop streaming
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), f.fileno())
+                except (OSError, ValueError):
+                    pass
+
     def emit(data):
         if data:
             out.extend(data)
-            if stdout is not None:
-                stdout.write(data)
-                stdout.flush()
+            write('out', data)
 
     try:
         while fds:
@@ -422,9 +437,7 @@ def run_qemu(args, timeout=60, stdout=None, log_stream=None, stdin=None, grace=3
                         marker_at = time.monotonic()
                 elif kind == 'com2':
                     log.extend(data)
-                    if log_stream is not None:
-                        log_stream.write(data)
-                        log_stream.flush()
+                    write('log', data)
                 else:
                     err.extend(data)
     except KeyboardInterrupt:
@@ -543,49 +556,62 @@ def log_tail(res, lines=25):
 # KTAP.
 
 KTAP_RESULT = re.compile(r'^(\s*)(not ok|ok)\b\s*(\d+)?\s*(.*)$')
-KTAP_PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
+KTAP_PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*(#.*)?$')
+KTAP_VERSION = re.compile(r'^(\s*)(KTAP|TAP) version \d+\s*$')
 
 
 def check_ktap(text):
     """Check KTAP output. Returns (ok, ntests, problems).
 
     Every result line, nested ones included, must be `ok` (a `# SKIP` directive counts as ok),
-    there must be at least one, no `Bail out!`, and each plan must match its results.
+    there must be at least one, no `Bail out!`, and each plan, leading (1..N before the results)
+    or trailing (after them, as the kernel's nested suites print it), must match its results.
     """
     problems = []
     results = 0
-    plans = {}       # indent -> planned count, for the current block
-    counts = {}
+    count = {}       # indent -> results so far in the current block at that indent
+    plan = {}        # indent -> leading plan still to check when the block ends
+
+    def close(ind):
+        n = plan.pop(ind, None)
+        if n is not None and count.get(ind, 0) != n:
+            problems.append(f'plan 1..{n} but {count.get(ind, 0)} results'
+                            + (' (nested)' if ind else ''))
+        count.pop(ind, None)
+
     for line in text.splitlines():
         line = line.rstrip('\r')
         if 'Bail out!' in line:
             problems.append(line.strip())
             continue
-        m = KTAP_PLAN.match(line)
+        m = KTAP_VERSION.match(line)
         if m:
             ind = len(m.group(1))
-            plans[ind] = int(m.group(2))
-            counts[ind] = 0
+            for k in [k for k in set(count) | set(plan) if k >= ind]:
+                close(k)
+            count[ind] = 0
+            continue
+        m = KTAP_PLAN.match(line)
+        if m:
+            ind, n = len(m.group(1)), int(m.group(2))
+            if count.get(ind, 0) == 0:
+                plan[ind] = n                       # leading: checked at the end of the block
+            elif count[ind] != n:
+                problems.append(f'plan 1..{n} but {count[ind]} results'
+                                + (' (nested)' if ind else ''))
             continue
         m = KTAP_RESULT.match(line)
         if not m:
             continue
         ind = len(m.group(1))
+        for k in [k for k in set(count) | set(plan) if k > ind]:
+            close(k)                                # a parent's result ends nested blocks
         results += 1
-        counts[ind] = counts.get(ind, 0) + 1
+        count[ind] = count.get(ind, 0) + 1
         if m.group(2) == 'not ok':
             problems.append(line.strip())
-        # A result at this level closes the nested blocks inside it.
-        for deeper in [k for k in plans if k > ind]:
-            if counts.get(deeper, 0) != plans[deeper]:
-                problems.append(f'nested plan 1..{plans[deeper]} but {counts.get(deeper, 0)} '
-                                f'results before: {line.strip()}')
-            del plans[deeper]
-            counts.pop(deeper, None)
-    for ind, n in plans.items():
-        if counts.get(ind, 0) != n:
-            problems.append(f'plan 1..{n} but {counts.get(ind, 0)} results'
-                            + (' (nested)' if ind else ''))
+    for k in sorted(set(count) | set(plan), reverse=True):
+        close(k)
     if results == 0:
         problems.append('no KTAP results')
     return not problems, results, problems
