@@ -25,19 +25,12 @@ bool ktest_expect(struct ktest_ctx *ctx, bool ok, const char *fmt, ...) __printf
 void ktest_diag(const char *fmt, ...) __printf(1, 2);
 int ktest_run(const char *list);     /* returns the number of failed suites */
 
-/* The last fatal fault of a user task (vector, error code, address or info, RIP, pid). */
-struct ktest_fault_record { u64 vector, error, addr, rip; int pid; };
+#include "ktest_abi.h"
 extern struct ktest_fault_record ktest_last_user_fault;
 
 struct pt_regs;
 bool ktest_kernel_int3(struct pt_regs *regs);       /* an expected int3 in a kernel self-test */
 void ktest_nmi_hook(struct pt_regs *regs);          /* called by the NMI handler */
 long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs);
-
-/* Private system calls of CONFIG_KTEST builds, for test programs: (KTEST_SYSCALL_BASE + op). */
-#define KTEST_SYSCALL_BASE      0x2f0000
-#define KTEST_SYS_SET_RIP       0   /* return to ring 3 at a0 (through IRET) */
-#define KTEST_SYS_FAULT_RESUME  1   /* the next fatal fault resumes at a0 instead of killing */
-#define KTEST_SYS_LAST_FAULT    2   /* copy struct ktest_fault_record to a0 */
 
 #endif

@@ -37,4 +37,7 @@ enum pti_page_kind pti_expected_kernel_page(const struct pti_policy *policy, u64
 int pti_audit_policy(phys_addr_t root, const struct pti_policy *policy, struct pti_audit *out,
 		     bool print);
 
+/* True for an offset inside a CPU's entry-area slice that is mapped (not a guard page). */
+bool cea_offset_mapped(u64 off);
+
 #endif

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "printk.h"
 #include "time.h"
+#include "mm.h"
 #include "irq.h"
 
 #define KTEST_FLAG_SKIP_USER_CR3 BIT(0)
@@ -27,6 +28,18 @@ long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs)
 		return 0;
 	case KTEST_SYS_LAST_FAULT:
 		return copy_to_user((void *)a0, &ktest_last_user_fault, sizeof(ktest_last_user_fault)) ? -EFAULT : 0;
+	case KTEST_SYS_PROBE_ADDRS: {
+		/* Text: this function; data: a kernel variable; heap: the task itself; direct map: the
+		 * direct-map alias of the kernel image. */
+		static u64 some_data = 1;
+		struct ktest_probe_addrs a = {
+			(u64)ktest_syscall, (u64)&some_data, (u64)current,
+			(u64)phys_to_virt(KERNEL_LOAD_PHYS),
+		};
+		return copy_to_user((void *)a0, &a, sizeof(a)) ? -EFAULT : 0;
+	}
+	case KTEST_SYS_PTI_STATE:
+		return pti_enabled;
 	default:
 		return -ENOSYS;
 	}

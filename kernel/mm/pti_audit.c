@@ -15,11 +15,24 @@ enum pti_page_kind pti_expected_kernel_page(const struct pti_policy *policy, u64
 {
 	if (va >= policy->entry_text_start && va < policy->entry_text_end)
 		return PTI_PAGE_ENTRY_TEXT;
-	if (va >= CEA_BASE && va < CEA_BASE + CEA_STRIDE * policy->nr_cpus) {
-		u64 off = (va - CEA_BASE) % CEA_STRIDE;
-		return off < CEA_USED_SIZE ? PTI_PAGE_CEA : PTI_PAGE_UNEXPECTED;
-	}
+	if (va >= CEA_BASE && va < CEA_BASE + CEA_STRIDE * policy->nr_cpus)
+		return cea_offset_mapped((va - CEA_BASE) % CEA_STRIDE) ? PTI_PAGE_CEA : PTI_PAGE_UNEXPECTED;
 	return PTI_PAGE_UNEXPECTED;
+}
+
+/* The parts of a slice that are mapped (memlayout.h); every other page of it is a guard. */
+bool cea_offset_mapped(u64 off)
+{
+	static const struct { u64 off, size; } parts[] = {
+		{ CEA_ENTRY_PAGE_OFF, PAGE_SIZE }, { CEA_GDT_OFF, PAGE_SIZE }, { CEA_IDT_OFF, PAGE_SIZE },
+		{ CEA_TRAMP_STACK_OFF, CEA_TRAMP_STACK_SIZE }, { CEA_NMI_STACK_OFF, CEA_IST_STACK_SIZE },
+		{ CEA_DB_STACK_OFF, CEA_IST_STACK_SIZE }, { CEA_MC_STACK_OFF, CEA_IST_STACK_SIZE },
+		{ CEA_DF_STACK_OFF, CEA_IST_STACK_SIZE },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(parts); i++)
+		if (off >= parts[i].off && off < parts[i].off + parts[i].size)
+			return true;
+	return false;
 }
 
 static void audit_emit(struct pti_audit *a, u64 start, u64 end, u64 flags, bool ok, bool print)

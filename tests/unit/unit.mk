@@ -77,6 +77,9 @@ $(eval $(call UNIT_SUITE,printk,kernel/lib/printk.c kernel/lib/vsnprintf.c kerne
 $(eval $(call UNIT_SUITE,cmdline,kernel/lib/cmdline.c kernel/lib/string.c))
 $(eval $(call UNIT_SUITE,bootparams,kernel/lib/bootparams.c kernel/lib/cmdline.c kernel/lib/vsnprintf.c kernel/lib/string.c))
 $(eval $(call UNIT_SUITE,elf,kernel/exec/elf.c kernel/lib/string.c))
+$(eval $(call UNIT_SUITE,pmm,kernel/mm/pmm.c kernel/lib/string.c))
+$(eval $(call UNIT_SUITE,paging,kernel/mm/paging.c kernel/mm/pmm.c kernel/lib/string.c))
+$(eval $(call UNIT_SUITE,pti,kernel/mm/pti_audit.c kernel/mm/paging.c kernel/mm/pmm.c kernel/lib/vsnprintf.c kernel/lib/string.c))
 # ----------------------------------------------------------------------------------------------
 
 UNIT_BINS := $(foreach s,$(UNIT_SUITES),$(UNIT_DIR)/test_$(s))

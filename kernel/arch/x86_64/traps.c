@@ -160,6 +160,7 @@ void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what
 	ktest_last_user_fault = (struct ktest_fault_record){ vector, regs->orig_rax, addr, regs->rip, t->pid };
 	if (t->ktest_resume_rip) {
 		regs->rip = t->ktest_resume_rip;
+		regs->rflags &= ~X86_RFLAGS_TF;    /* a single-step test must not trap again */
 		t->ktest_resume_rip = 0;
 		return;
 	}
