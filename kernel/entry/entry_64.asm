@@ -22,6 +22,7 @@ X86_RFLAGS_TF equ 1 << 8
 X86_RFLAGS_NT equ 1 << 14
 X86_RFLAGS_AC equ 1 << 18
 X86_RFLAGS_DF equ 1 << 10
+X86_RFLAGS_RF equ 1 << 16
 
 extern do_syscall_64, do_int80, do_fast_syscall_32, do_exception, do_irq, do_paranoid
 extern exit_to_user_mode, debug_entry_check_kernel, debug_entry_failed, entry_use_fsgsbase
@@ -87,23 +88,42 @@ entry_SYSCALL_64:
 	PUSH_REGS -38                           ; pt_regs->rax = -ENOSYS ... r15
 	DEBUG_ENTRY_CHECK_KERNEL "entry_SYSCALL_64"
 	mov	rdi, rsp
-	call	do_syscall_64                   ; returns with IRQs off; AL = 1: SYSRET is safe
-	test	al, al
-	jz	return_to_user_iret
-	; SYSRET: do_syscall_64 checked RCX == RIP (canonical, below USER_TOP), R11 == RFLAGS without
-	; TF/RF, CS/SS are the user selectors.
+	call	do_syscall_64                   ; returns with IRQs off
+	; SYSRET only when it restores exactly what IRET would (a system call may have changed
+	; pt_regs): RCX is the return RIP and R11 the RFLAGS, neither TF nor RF is set (SYSRET cannot
+	; restore RF, and TF would trap on the first user instruction), CS and SS are the standard
+	; selectors, and RIP is below USER_TOP: canonical, and not in the last page below the hole
+	; (Intel's SYSRET raises #GP for a non-canonical RCX in ring 0, on the user's stack).
+	; POP_REGS loads RCX and R11 anyway, so the checks use them; RDI is still free.
 	POP_REGS 1
-	mov	rdi, rsp
-	mov	rsp, [gs:EP_TSS_RSP0]           ; trampoline stack
-	push	qword [rdi + PT_RSP - PT_RDI]   ; user RSP
-	push	qword [rdi]                     ; user RDI
-	SWITCH_TO_USER_CR3 rdi
-	DEBUG_EXIT_CHECK_USER "entry_SYSCALL_64 exit", rdi
-	pop	rdi
-	pop	rsp
+	cmp	rcx, [rsp + PT_RIP - PT_RDI]
+	jne	.iret
+	cmp	r11, [rsp + PT_RFLAGS - PT_RDI]
+	jne	.iret
+	test	r11d, X86_RFLAGS_TF | X86_RFLAGS_RF
+	jnz	.iret
+	cmp	qword [rsp + PT_CS - PT_RDI], USER_CS
+	jne	.iret
+	cmp	qword [rsp + PT_SS - PT_RDI], USER_DS
+	jne	.iret
+	mov	rdi, USER_TOP
+	cmp	rcx, rdi
+	jae	.iret
+	; Like the entry, the exit has no free register once the user's are back: the user RSP goes
+	; to the entry page, and RSP itself is the scratch of the CR3 switch.
+	mov	rdi, [rsp + PT_RSP - PT_RDI]
+	mov	[gs:EP_SCRATCH_RSP], rdi        ; user RSP
+	pop	rdi                             ; user RDI
+	SWITCH_TO_USER_CR3 rsp
+	; Hazard window: user CR3 with kernel CS and a meaningless RSP (only IST paths can interrupt).
+	DEBUG_EXIT_CHECK_USER "entry_SYSCALL_64 exit", rsp
+	mov	rsp, [gs:EP_SCRATCH_RSP]
 	; Hazard window: user CR3 and user RSP in ring 0, kernel GS until the next instruction.
 	swapgs
 	o64 sysret
+.iret:
+	sub	rsp, PT_RDI                     ; back to the start of pt_regs
+	jmp	return_to_user_iret
 
 ; ===============================================================================================
 ; SYSCALL from 32-bit compatibility mode (AMD; Intel raises #UD). Reached via __kernel_vsyscall.
@@ -186,14 +206,13 @@ entry_SYSENTER_compat_flags_fixed:
 ; R11 == RFLAGS without TF/RF/NT/AC. Registers: every one comes from pt_regs.
 sysretl_to_user:
 	POP_REGS 1
-	mov	rdi, rsp
-	mov	rsp, [gs:EP_TSS_RSP0]           ; trampoline stack
-	push	qword [rdi + PT_RSP - PT_RDI]   ; user RSP
-	push	qword [rdi]                     ; user RDI
-	SWITCH_TO_USER_CR3 rdi
-	DEBUG_EXIT_CHECK_USER "sysretl exit", rdi
-	pop	rdi
-	pop	rsp
+	mov	rdi, [rsp + PT_RSP - PT_RDI]
+	mov	[gs:EP_SCRATCH_RSP], rdi        ; user RSP
+	pop	rdi                             ; user RDI
+	SWITCH_TO_USER_CR3 rsp
+	; Hazard window: user CR3 with kernel CS and a meaningless RSP (only IST paths can interrupt).
+	DEBUG_EXIT_CHECK_USER "sysretl exit", rsp
+	mov	rsp, [gs:EP_SCRATCH_RSP]
 	; Hazard window: user CR3 and user RSP in ring 0, kernel GS until the next instruction.
 	swapgs
 	sysret

@@ -6,7 +6,7 @@
 #include "ptrace.h"
 #include "percpu.h"
 
-bool do_syscall_64(struct pt_regs *regs);        /* true: SYSRET may be used */
+void do_syscall_64(struct pt_regs *regs);
 bool do_fast_syscall_32(struct pt_regs *regs);   /* true: SYSRETL may be used */
 void do_int80(struct pt_regs *regs, unsigned vector);
 void do_exception(struct pt_regs *regs, unsigned vector);
@@ -17,7 +17,7 @@ void exit_to_user_mode(struct pt_regs *regs);
 /* The common case of exit_to_user_mode(), inline on the system-call paths: no work pending. */
 static inline void exit_to_user_mode_fast(struct pt_regs *regs)
 {
-	if (unlikely(this_cpu()->need_resched))
+	if (unlikely(exit_work()))
 		exit_to_user_mode(regs);
 }
 void debug_entry_check_kernel(const char *where);

@@ -42,11 +42,13 @@ struct entry_page {
 	u64 pti_active;       /* 1 when this CPU switches CR3 on entry/exit (read by paranoid paths) */
 	u64 nmi_nesting;      /* paranoid NMI: see kernel/entry/nmi.asm */
 	u64 nmi_count;
+	u32 exit_work;        /* EXIT_WORK_*: something to do before returning to ring 3 */
+	u32 pad0;
 	u64 ktest_flags;      /* CONFIG_KTEST: requests from self-tests to the entry code */
 	u64 ktest_last_cr3;   /* CONFIG_KTEST: state seen by the last paranoid entry */
 	u64 ktest_last_gs;
 	u64 ktest_last_gs_base;
-	u64 pad[4];
+	u64 pad[3];
 	struct tss tss __aligned(16);
 } __aligned(PAGE_SIZE);
 static_assert(sizeof(struct entry_page) == PAGE_SIZE, "entry page is one page");
@@ -62,7 +64,6 @@ struct percpu {
 	u32 apic_id;
 	struct task *curr;            /* the running task (see current) */
 	struct task *idle;
-	volatile bool need_resched;
 	u64 irq_count;
 	u64 nmi_seen_user, nmi_seen_kernel, nmi_seen_entry;  /* where NMIs landed (ktest) */
 };
@@ -82,6 +83,26 @@ static inline struct percpu *this_cpu(void)
 	return p;
 }
 static inline struct task *current_task(void) { return this_cpu()->curr; }
+
+/* Work for the way back to ring 3, in this CPU's entry page (one %gs-relative load to test). */
+#define EXIT_WORK_RESCHED BIT(0)
+static inline u32 exit_work(void)
+{
+	u32 w;
+	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(w) : "i"(offsetof(struct entry_page, exit_work)));
+	return w;
+}
+static inline void set_need_resched(void)
+{
+	__asm__ __volatile__("lock orl %0, %%gs:%c1" :: "i"(EXIT_WORK_RESCHED),
+			     "i"(offsetof(struct entry_page, exit_work)) : "memory");
+}
+static inline void clear_need_resched(void)
+{
+	__asm__ __volatile__("lock andl %0, %%gs:%c1" :: "i"(~EXIT_WORK_RESCHED),
+			     "i"(offsetof(struct entry_page, exit_work)) : "memory");
+}
+static inline bool need_resched(void) { return exit_work() & EXIT_WORK_RESCHED; }
 #define current current_task()
 
 #endif

@@ -170,7 +170,7 @@ void schedule(void)
 	u64 f = irq_save();
 	struct percpu *pc = this_cpu();
 	struct task *prev = pc->curr, *next;
-	pc->need_resched = false;
+	clear_need_resched();
 	wake_sleepers(ktime_ns());
 
 	/* Round robin: the task after prev in the queue, or the head; idle when the queue is empty. */
@@ -232,12 +232,12 @@ void sched_tick(void)
 	u64 now = ktime_ns();
 	for (struct task *t = all_tasks; t; t = t->all_next)
 		if (t->state == TASK_SLEEPING && t->wake_at_ns && now >= t->wake_at_ns) {
-			pc->need_resched = true;
+			set_need_resched();
 			break;
 		}
 	if (runqueue && (pc->curr == pc->idle || runqueue->next != runqueue ||
 			 pc->curr->state != TASK_RUNNABLE))
-		pc->need_resched = true;
+		set_need_resched();
 }
 
 void sched_wake(struct task *t)
@@ -247,7 +247,7 @@ void sched_wake(struct task *t)
 		t->state = TASK_RUNNABLE;
 		t->wake_at_ns = 0;
 		rq_add(t);
-		this_cpu()->need_resched = true;
+		set_need_resched();
 	}
 	irq_restore(f);
 }
@@ -301,7 +301,7 @@ void idle_loop(void)
 {
 	for (;;) {
 		cli();
-		if (this_cpu()->need_resched || runqueue)
+		if (need_resched() || runqueue)
 			schedule();
 		__asm__ __volatile__("sti; hlt" ::: "memory");
 	}

@@ -61,29 +61,34 @@ static long dispatch(const syscall_fn *table, unsigned n, int nr, u64 a0, u64 a1
 	return table[nr](a0, a1, a2, a3, a4, a5);
 }
 
-static bool canonical_user(u64 ip) { return ip < USER_TOP; }
-
-bool do_syscall_64(struct pt_regs *regs)
+/* Numbers outside the table: -ENOSYS, or a private self-test call (CONFIG_KTEST). */
+static inline long syscall_64_other(unsigned nr, struct pt_regs *regs)
 {
-	int nr = (int)regs->orig_rax;
-	sti();
-	regs->rax = dispatch(table64, NR_SYSCALLS_64, nr, regs->rdi, regs->rsi, regs->rdx, regs->r10,
-			     regs->r8, regs->r9);
 #ifdef CONFIG_KTEST
-	if ((nr & ~0xff) == KTEST_SYSCALL_BASE)
-		regs->rax = ktest_syscall(nr & 0xff, regs->rdi, regs);
+	if ((nr & ~0xffU) == KTEST_SYSCALL_BASE)
+		return ktest_syscall(nr & 0xff, regs->rdi, regs);
 #endif
+	(void)nr;
+	(void)regs;
+	return -ENOSYS;
+}
+
+/*
+ * The hottest function of the kernel: kept short, and without a frame of its own (a backtrace
+ * passes from the system call's frame straight to the entry code). Whether the return may use
+ * SYSRET is decided by the entry code, with the registers it restores anyway.
+ */
+__attribute__((optimize("omit-frame-pointer")))
+void do_syscall_64(struct pt_regs *regs)
+{
+	unsigned nr = (u32)regs->orig_rax;     /* (int) as Linux reads it; negative is out of range */
+	sti();
+	if (likely(nr < NR_SYSCALLS_64 && table64[nr]))
+		regs->rax = table64[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9);
+	else
+		regs->rax = syscall_64_other(nr, regs);
 	cli();
 	exit_to_user_mode_fast(regs);
-	/*
-	 * SYSRET only when it restores exactly what IRET would: RCX/R11 hold RIP/RFLAGS, the selectors
-	 * are the standard ones, RIP is canonical and below the last user page (Intel's SYSRET #GPs
-	 * in ring 0, on the user stack, for a non-canonical RCX), and neither TF nor RF is set
-	 * (SYSRET cannot restore RF, and TF would trap on the first user instruction after it).
-	 */
-	return regs->rcx == regs->rip && regs->r11 == regs->rflags && regs->cs == USER_CS &&
-	       regs->ss == USER_DS && canonical_user(regs->rip) &&
-	       !(regs->r11 & (X86_RFLAGS_TF | X86_RFLAGS_RF));
 }
 
 static void do_syscall_32(struct pt_regs *regs)

@@ -274,15 +274,14 @@ void do_irq(struct pt_regs *regs)
 		pr_warn("irq: unexpected vector %#x\n", vector);
 	apic_eoi();
 	/* Preempt the kernel only where it was interruptible anyway: idle, or back to ring 3 below. */
-	if (!user_mode(regs) && pc->need_resched && pc->curr == pc->idle)
+	if (!user_mode(regs) && need_resched() && pc->curr == pc->idle)
 		schedule();
 }
 
 /* Exit work on the way back to ring 3 (IRQs off on entry and on return). */
 void exit_to_user_mode(struct pt_regs *regs)
 {
-	struct percpu *pc = this_cpu();
-	while (pc->need_resched) {
+	while (need_resched()) {
 		sti();
 		schedule();
 		cli();
