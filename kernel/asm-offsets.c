@@ -47,12 +47,14 @@ void asm_offsets(void)
 	OFFSET(EP_TOP_OF_STACK, entry_page, top_of_stack);
 	OFFSET(EP_PERCPU, entry_page, percpu);
 	OFFSET(EP_PTI_ACTIVE, entry_page, pti_active);
+	OFFSET(EP_EXIT_WORK, entry_page, exit_work);
+	OFFSET(EP_USER_FLUSH, entry_page, user_flush);
 	OFFSET(EP_NMI_NESTING, entry_page, nmi_nesting);
 	OFFSET(EP_NMI_COUNT, entry_page, nmi_count);
 	OFFSET(EP_KTEST_FLAGS, entry_page, ktest_flags);
 	OFFSET(EP_KTEST_LAST_CR3, entry_page, ktest_last_cr3);
 	OFFSET(EP_KTEST_LAST_GS, entry_page, ktest_last_gs);
-	OFFSET(EP_KTEST_LAST_GS_BASE, entry_page, ktest_last_gs_base);
+	OFFSET(EP_KTEST_USER_FLUSHES, entry_page, ktest_user_flushes);
 	DEFINE(EP_TSS, offsetof(struct entry_page, tss));
 	DEFINE(EP_TSS_RSP0, offsetof(struct entry_page, tss) + offsetof(struct tss, rsp0));
 
@@ -80,5 +82,7 @@ void asm_offsets(void)
 	DEFINE(USER_TOP, USER_TOP);
 	DEFINE(PTI_USER_PGTABLE_MASK, PTI_USER_PGTABLE_MASK);
 	DEFINE(PTI_USER_PGTABLE_BIT, PTI_USER_PGTABLE_BIT);
+	DEFINE(PTI_USER_PCID_MASK, PTI_USER_PCID_MASK);
+	DEFINE(CR3_NOFLUSH_BIT, CR3_NOFLUSH_BIT);
 	DEFINE(VDSO32_BASE, VDSO32_BASE);
 }

@@ -152,7 +152,8 @@ void kmain(u32 magic, u32 info)
 	paging_init();
 	cea_map_all();
 	pti_build_user_template();
-	pti_patch_entry_text();
+	tlb_init();
+	pti_patch_entry_text(pcid_enabled);
 	clac_patch_entry_text(cpu.smap);
 	idt_init();
 	cpu_tables_init(0);

@@ -382,7 +382,7 @@ iret_to_user_insn:
 ; is unknown: take the kernel CR3 unconditionally, keep the kernel GS (not swapped yet), panic.
 entry_exit_check_failed:
 	mov	rax, cr3
-	and	rax, ~PTI_USER_PGTABLE_MASK
+	and	rax, ~(PTI_USER_PGTABLE_MASK | PTI_USER_PCID_MASK)
 	mov	cr3, rax
 	mov	rsp, [gs:EP_TOP_OF_STACK]
 	and	rsp, -16
@@ -424,11 +424,14 @@ asm_%2:
 	call	paranoid_entry
 	mov	rdi, rsp
 	mov	esi, %1
+	mov	rdx, r14                        ; CR3 as found
+	mov	rcx, rbx                        ; GS as found (see paranoid_entry)
 	call	%4
 	jmp	paranoid_exit
 %endmacro
 
 paranoid_entry:
+	mov	r14, cr3                        ; as found, for the C handler (the macro reads it again)
 	SAVE_AND_SWITCH_TO_KERNEL_CR3 rax, r14
 	sub	rsp, 16
 	sgdt	[rsp]
@@ -534,6 +537,8 @@ nmi_on_working_frame:
 	call	paranoid_entry
 	mov	rdi, rsp
 	mov	esi, 2
+	mov	rdx, r14                        ; CR3 as found
+	mov	rcx, rbx                        ; GS as found (see paranoid_entry)
 	call	do_paranoid
 	cmp	byte [entry_use_fsgsbase], 0
 	je	.msr

@@ -10,7 +10,8 @@ void do_syscall_64(struct pt_regs *regs);
 bool do_fast_syscall_32(struct pt_regs *regs);   /* true: SYSRETL may be used */
 void do_int80(struct pt_regs *regs, unsigned vector);
 void do_exception(struct pt_regs *regs, unsigned vector);
-void do_paranoid(struct pt_regs *regs, unsigned vector);
+/* cr3: CR3 as found; gs: with FSGSBASE the GS base as found, else 1 if SWAPGS was needed. */
+void do_paranoid(struct pt_regs *regs, unsigned vector, u64 cr3, u64 gs);
 void do_irq(struct pt_regs *regs);
 void exit_to_user_mode(struct pt_regs *regs);
 

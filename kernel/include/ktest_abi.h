@@ -16,6 +16,10 @@
 #define KTEST_SYS_LAST_FAULT    2   /* copy struct ktest_fault_record to a0 */
 #define KTEST_SYS_PROBE_ADDRS   3   /* copy struct ktest_probe_addrs to a0 */
 #define KTEST_SYS_PTI_STATE     4   /* returns 1 if PTI is on, 0 if off */
+#define KTEST_SYS_FLUSH_USER    5   /* flush_tlb_user_range(current mm, a0, a0 + 4096) */
+#define KTEST_SYS_USER_FLUSHES  6   /* returns the count of deferred user-PCID flushes on exit */
+#define KTEST_SYS_PCID_STATE    7   /* returns bit 0: PCID on, bit 1: INVPCID used */
+#define KTEST_SYS_LAST_USER_CR3 8   /* returns the CR3 found by the last NMI from ring 3 */
 
 /* The last fatal fault of a user task. */
 struct ktest_fault_record {

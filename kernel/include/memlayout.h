@@ -104,5 +104,13 @@
 /* CR3: the kernel PML4 and the user PML4 are an 8 KiB-aligned pair; bit 12 selects the user one. */
 #define PTI_USER_PGTABLE_BIT    12
 #define PTI_USER_PGTABLE_MASK   (1UL << PTI_USER_PGTABLE_BIT)
+/* With PCID: CR3 bits 11:0 hold the PCID; the user PCID of an address space is its kernel PCID
+ * with bit 11 set. PCID 0 is the master kernel table's (kernel threads). Bit 63 of a CR3 write
+ * (NOFLUSH) keeps the new PCID's TLB entries; it may only be written while CR4.PCIDE is on. */
+#define PTI_USER_PCID_BIT       11
+#define PTI_USER_PCID_MASK      (1UL << PTI_USER_PCID_BIT)
+#define CR3_PCID_MASK           0xfffUL
+#define CR3_NOFLUSH_BIT         63
+#define CR3_NOFLUSH             (1UL << CR3_NOFLUSH_BIT)
 
 #endif

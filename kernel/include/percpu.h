@@ -43,12 +43,13 @@ struct entry_page {
 	u64 nmi_nesting;      /* paranoid NMI: see kernel/entry/nmi.asm */
 	u64 nmi_count;
 	u32 exit_work;        /* EXIT_WORK_*: something to do before returning to ring 3 */
-	u32 pad0;
+	u32 user_flush;       /* PCID: bit 0 = the current user PCID is stale; the exit path consumes it */
 	u64 ktest_flags;      /* CONFIG_KTEST: requests from self-tests to the entry code */
-	u64 ktest_last_cr3;   /* CONFIG_KTEST: state seen by the last paranoid entry */
-	u64 ktest_last_gs;
-	u64 ktest_last_gs_base;
-	u64 pad[3];
+	u64 ktest_last_cr3;   /* CONFIG_KTEST: CR3 found by the last paranoid entry */
+	u64 ktest_last_gs;    /* CONFIG_KTEST: 1 if it found the kernel GS base live */
+	u64 ktest_last_user_cr3;    /* CONFIG_KTEST: CR3 found by the last NMI from ring 3 */
+	u64 ktest_user_flushes;     /* CONFIG_KTEST: deferred user-PCID flushes done on exit */
+	u64 pad[1];
 	struct tss tss __aligned(16);
 } __aligned(PAGE_SIZE);
 static_assert(sizeof(struct entry_page) == PAGE_SIZE, "entry page is one page");
@@ -64,6 +65,7 @@ struct percpu {
 	u32 apic_id;
 	struct task *curr;            /* the running task (see current) */
 	struct task *idle;
+	struct mm *active_mm;         /* whose tables CR3 holds (NULL: the master, for kernel threads) */
 	u64 irq_count;
 	u64 nmi_seen_user, nmi_seen_kernel, nmi_seen_entry;  /* where NMIs landed (ktest) */
 };

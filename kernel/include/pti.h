@@ -23,7 +23,7 @@ extern u8 idt_page[PAGE_SIZE];
 void pti_choose(void);                 /* decide from CONFIG, pti=, nopti; sets pti_enabled */
 void cea_map_all(void);                /* map every CPU's slice into the master tables */
 void pti_build_user_template(void);    /* entry text + entry area into the master user PML4 */
-void pti_patch_entry_text(void);
+void pti_patch_entry_text(bool pcid);
 void clac_patch_entry_text(bool smap);
 u64  cea_pages_per_cpu(void);
 

@@ -21,6 +21,7 @@ struct vma {
 /* An address space: the PML4 pair (kernel PML4, user PML4 4 KiB above it) and its regions. */
 struct mm {
 	phys_addr_t pgd;      /* kernel PML4; with PTI the user PML4 is pgd + 4 KiB */
+	u64 ctx_id;           /* unique for the kernel's lifetime: names the mm in PCID slots */
 	struct vma vmas[MM_MAX_VMAS];
 	unsigned nvmas;
 	u64 brk_start, brk;
@@ -75,11 +76,17 @@ int spawn_and_wait(const char *name, int argc, char *const argv[]);
 /* Address spaces (kernel/mm/vm.c). */
 struct mm *mm_create(void);
 void mm_destroy(struct mm *mm);
-void mm_switch(struct mm *mm);
+void mm_switch(struct mm *mm);          /* load mm's tables (NULL: the master); kernel/mm/tlb.c */
+void mm_forget(struct mm *mm);          /* before freeing mm: leave it, drop its PCID slots */
 int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags);
 struct vma *mm_find_vma(struct mm *mm, u64 addr);
 int mm_populate(struct mm *mm, u64 va, u32 flags);   /* map one zeroed page at va */
 bool mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec);
+
+/* TLB maintenance for user mappings (kernel/mm/tlb.c): after changing or removing PTEs of mm. */
+void flush_tlb_user_range(struct mm *mm, u64 start, u64 end);
+void tlb_init(void);
+extern bool pcid_enabled, invpcid_enabled;
 
 /* User memory access (kernel/lib/uaccess.asm + kernel/mm/uaccess.c). */
 bool access_ok(const void *p, u64 len);

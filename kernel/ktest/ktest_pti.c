@@ -40,6 +40,15 @@ long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs)
 	}
 	case KTEST_SYS_PTI_STATE:
 		return pti_enabled;
+	case KTEST_SYS_FLUSH_USER:
+		flush_tlb_user_range(current->mm, a0, a0 + PAGE_SIZE);
+		return 0;
+	case KTEST_SYS_USER_FLUSHES:
+		return this_entry_page()->ktest_user_flushes;
+	case KTEST_SYS_PCID_STATE:
+		return (pcid_enabled ? 1 : 0) | (invpcid_enabled ? 2 : 0);
+	case KTEST_SYS_LAST_USER_CR3:
+		return this_entry_page()->ktest_last_user_cr3;
 	default:
 		return -ENOSYS;
 	}
@@ -190,4 +199,42 @@ KTEST_SUITE(nmi_storm)
 	ktest_expect(ctx, n >= 100, "a storm arrived: %lu NMIs", (unsigned long)n);
 	ktest_expect(ctx, nu > 0, "NMIs interrupted ring 3");
 	ktest_expect(ctx, ne > 0, "NMIs interrupted the entry/exit text");
+}
+
+/* ---- PCID ------------------------------------------------------------------------------------ */
+
+/*
+ * With PCID: CR4.PCIDE is on, and ring 3 runs on its user PCID: an NMI from ring 3 finds a CR3
+ * with the user PML4 bit and a user PCID (bit 11 set, slot 1..ASID_SLOTS below it). The NOFLUSH
+ * and deferred-flush behaviour is checked from ring 3 by t_pcid.
+ */
+#include "asid.h"
+
+KTEST_SUITE(pcid)
+{
+	if (!pcid_enabled) {
+		ktest_expect(ctx, !(read_cr4() & X86_CR4_PCIDE), "no PCID: CR4.PCIDE is off # SKIP");
+		return;
+	}
+	ktest_expect(ctx, read_cr4() & X86_CR4_PCIDE, "CR4.PCIDE is on");
+	struct entry_page *ep = this_entry_page();
+	ep->ktest_last_user_cr3 = 0;
+	pit_set_periodic(2000);
+	ioapic_route_isa(0, VECTOR_ISA_BASE, APIC_DM_NMI, false);
+	char *argv[] = { "t_pcid", "-spin", "100", NULL };
+	int st = spawn_and_wait("t_pcid", 3, argv);
+	ioapic_route_isa(0, VECTOR_ISA_BASE, APIC_DM_NMI, true);
+	pit_stop();
+	u64 cr3 = ep->ktest_last_user_cr3;
+	u64 pcid = cr3 & CR3_PCID_MASK;
+	ktest_diag("an NMI in ring 3 found CR3 %#lx", (unsigned long)cr3);
+	ktest_expect(ctx, st == 0, "a ring-3 spinner ran under NMIs (status %d)", st);
+	if (pti_enabled)
+		ktest_expect(ctx, (cr3 & PTI_USER_PGTABLE_MASK) && (pcid & PTI_USER_PCID_MASK) &&
+			     (pcid & ~PTI_USER_PCID_MASK) >= 1 && (pcid & ~PTI_USER_PCID_MASK) <= ASID_SLOTS,
+			     "ring 3 ran on the user PML4 with a user PCID (%#lx)", (unsigned long)pcid);
+	else
+		ktest_expect(ctx, !(cr3 & PTI_USER_PGTABLE_MASK) && pcid >= 1 && pcid <= ASID_SLOTS,
+			     "PTI off: ring 3 ran on the kernel PML4 with its kernel PCID (%#lx)",
+			     (unsigned long)pcid);
 }

@@ -109,6 +109,7 @@ void pti_build_user_template(void)
 struct patch_site { u64 addr, len; };
 extern const struct patch_site __pti_patch_start[], __pti_patch_end[];
 extern const struct patch_site __clac_patch_start[], __clac_patch_end[];
+extern const struct patch_site __pcid_patch_start[], __pcid_patch_end[];
 
 #define PTI_SITE_SKIP   0
 #define PTI_SITE_LFENCE 1
@@ -122,12 +123,9 @@ static void serialize(void)
 	cpuid(0, &a, &b, &c, &d);
 }
 
-/* pti=off: each CR3 macro body becomes a jump over itself; each PTI-off fence becomes LFENCE. */
-void pti_patch_entry_text(void)
+static void apply_sites(const struct patch_site *start, const struct patch_site *end)
 {
-	if (pti_enabled)
-		return;
-	for (const struct patch_site *p = __pti_patch_start; p < __pti_patch_end; p++) {
+	for (const struct patch_site *p = start; p < end; p++) {
 		u32 len = (u32)p->len, kind = p->len >> 32;
 		u8 *w = text_alias(p->addr);
 		if (kind == PTI_SITE_SKIP) {
@@ -140,6 +138,16 @@ void pti_patch_entry_text(void)
 		}
 	}
 	serialize();
+}
+
+/* pti=off: each CR3 macro body becomes a jump over itself; each PTI-off fence becomes LFENCE.
+ * No PCID: the NOFLUSH and user-flush parts of the macros become jumps over themselves. */
+void pti_patch_entry_text(bool pcid)
+{
+	if (!pti_enabled)
+		apply_sites(__pti_patch_start, __pti_patch_end);
+	if (!pcid)
+		apply_sites(__pcid_patch_start, __pcid_patch_end);
 }
 
 /* ASM_CLAC sites: CLAC is #UD without SMAP, so they become 3-byte NOPs. Runs before the IDT is

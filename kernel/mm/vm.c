@@ -22,6 +22,8 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	mm->pt_pages = 1U << order;
+	static u64 next_ctx_id = 1;
+	mm->ctx_id = __atomic_fetch_add(&next_ctx_id, 1, __ATOMIC_RELAXED);
 	pt_tables_allocated += 1U << order;
 	/* The kernel half is shared: copy the master's PML4 entries (their PDPTs never change). */
 	memcpy((u64 *)phys_to_virt(mm->pgd) + PML4_USER_SLOTS,
@@ -37,20 +39,12 @@ void mm_destroy(struct mm *mm)
 	if (!mm)
 		return;
 	u64 tables, pages;
-	if ((read_cr3() & PTE_ADDR_MASK & ~PTI_USER_PGTABLE_MASK) == mm->pgd)
-		write_cr3(kernel_pgd);
+	mm_forget(mm);
 	pt_free_user_half(mm->pgd, &tables, &pages);
 	unsigned order = pgd_is_pair ? 1 : 0;
 	pmm_free(mm->pgd, order);
 	pt_tables_allocated -= 1U << order;
 	kfree(mm);
-}
-
-void mm_switch(struct mm *mm)
-{
-	phys_addr_t pgd = mm ? mm->pgd : kernel_pgd;
-	if ((read_cr3() & PTE_ADDR_MASK) != pgd)
-		write_cr3(pgd);
 }
 
 int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags)

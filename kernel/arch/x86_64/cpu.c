@@ -104,7 +104,6 @@ void cpu_apply_boot_options(void)
 	if (boot_params.noinvpcid) cpu.invpcid = false;
 	if (boot_params.nox2apic) cpu.x2apic = false;
 	opt_nox2apic = boot_params.nox2apic;
-	/* The kernel does not use PCID yet; it is detected and reported only. */
 }
 
 /* SMAP: user memory is accessible from ring 0 only between stac() and clac(). */
@@ -125,6 +124,7 @@ void cpu_setup_control_regs(void)
 	if (cpu.smep) cr4 |= X86_CR4_SMEP;
 	if (cpu.umip) cr4 |= X86_CR4_UMIP;
 	if (cpu.fsgsbase) cr4 |= X86_CR4_FSGSBASE;
+	if (cpu.pcid) cr4 |= X86_CR4_PCIDE;          /* CR3's PCID is 0 here, as PCIDE requires */
 	write_cr4(cr4);
 	/* SMAP last: from here on, a kernel access to user memory outside stac/clac faults. */
 	if (cpu.smap) {

@@ -327,8 +327,19 @@ static void do_debug(struct pt_regs *regs)
 	panic_regs(regs, 1, "unexpected #DB in the kernel (dr6 %#lx)", (unsigned long)dr6);
 }
 
-void do_paranoid(struct pt_regs *regs, unsigned vector)
+void do_paranoid(struct pt_regs *regs, unsigned vector, u64 cr3, u64 gs)
 {
+#ifdef CONFIG_KTEST
+	/* What the entry found, for the self-tests of the entry windows and of PCID. */
+	struct entry_page *ep = this_entry_page();
+	ep->ktest_last_cr3 = cr3;
+	ep->ktest_last_gs = entry_use_fsgsbase ? gs == (u64)ep : gs == 0;
+	if (vector == 2 && user_mode(regs))
+		ep->ktest_last_user_cr3 = cr3;
+#else
+	(void)cr3;
+	(void)gs;
+#endif
 	switch (vector) {
 	case 2:
 		do_nmi(regs);
