@@ -15,6 +15,7 @@
 #include "errno.h"
 #include "kernel.h"
 #include "vdso.h"
+#include "entry.h"
 #include "bootparams.h"
 
 #define AT_NULL 0
@@ -37,6 +38,8 @@
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
 #define AT_SYSINFO 32
+
+#define HWCAP2_FSGSBASE BIT(1)   /* as Linux: ring 3 may use RD/WR{FS,GS}BASE */
 
 #define MAX_ARG_BYTES 4096
 
@@ -194,7 +197,7 @@ struct task *spawn_program(const char *name, int argc, char *const argv[], const
 		{ AT_PHDR, img.phdr }, { AT_PHENT, img.phentsize }, { AT_PHNUM, img.phnum },
 		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img.entry },
 		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_HWCAP, d },
-		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, random }, { AT_HWCAP2, 0 },
+		{ AT_CLKTCK, 100 }, { AT_SECURE, 0 }, { AT_RANDOM, random }, { AT_HWCAP2, entry_use_fsgsbase ? HWCAP2_FSGSBASE : 0 },
 		{ AT_EXECFN, execfn }, { AT_PLATFORM, platform }, { AT_NULL, 0 },
 	};
 	unsigned first_aux = img.is32 ? 0 : 1;

@@ -209,6 +209,7 @@ KTEST_SUITE(nmi_storm)
  * and deferred-flush behaviour is checked from ring 3 by t_pcid.
  */
 #include "asid.h"
+#include "entry.h"
 
 KTEST_SUITE(pcid)
 {
@@ -237,4 +238,33 @@ KTEST_SUITE(pcid)
 		ktest_expect(ctx, !(cr3 & PTI_USER_PGTABLE_MASK) && pcid >= 1 && pcid <= ASID_SLOTS,
 			     "PTI off: ring 3 ran on the kernel PML4 with its kernel PCID (%#lx)",
 			     (unsigned long)pcid);
+}
+
+/* ---- FSGSBASE: a kernel-looking user GS base under NMIs -------------------------------------- */
+
+/*
+ * t_gsbase -spin sets its GS base to a kernel-half value with WRGSBASE and spins; NMIs from the
+ * PIT land in ring 3 and in the entry code around its timer interrupts. The paranoid NMI entry must
+ * not take that base for the kernel's. Two copies run, so context switches are in the mix too.
+ */
+KTEST_SUITE(gsbase_nmi)
+{
+	if (!entry_use_fsgsbase) {
+		ktest_expect(ctx, true, "no FSGSBASE: the user cannot set its GS base # SKIP");
+		return;
+	}
+	struct percpu *pc = this_cpu();
+	u64 u0 = pc->nmi_seen_user;
+	pit_set_periodic(5000);
+	ioapic_route_isa(0, VECTOR_ISA_BASE, APIC_DM_NMI, false);
+	char *argv[] = { "t_gsbase", "-spin", "150", NULL };
+	const char *why = NULL;
+	struct task *a = spawn_program("t_gsbase", 3, argv, &why);
+	struct task *b = spawn_program("t_gsbase", 3, argv, &why);
+	int sa = a ? task_wait(a) : -1, sb = b ? task_wait(b) : -1;
+	ioapic_route_isa(0, VECTOR_ISA_BASE, APIC_DM_NMI, true);
+	pit_stop();
+	ktest_expect(ctx, sa == 0 && sb == 0, "both spinners kept their kernel-looking GS base (%d, %d)", sa, sb);
+	ktest_expect(ctx, pc->nmi_seen_user > u0, "%lu NMIs landed in ring 3 meanwhile",
+		     (unsigned long)(pc->nmi_seen_user - u0));
 }

@@ -16,6 +16,7 @@
 #include "sched.h"
 #include "entry.h"
 #include "segment.h"
+#include "fsgsbase.h"
 
 struct percpu percpu_data[CONFIG_NR_CPUS];
 int next_pid = 1;
@@ -193,8 +194,8 @@ void schedule(void)
 	if (prev->mm) {
 		fpu_save(prev->fpu);
 		fpu_owner = prev;
-		prev->fs_base = rdmsr(MSR_FS_BASE);
-		prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+		prev->fs_base = read_fsbase();      /* ring 3 may have changed them with WR*BASE */
+		prev->gs_base = read_user_gsbase();
 	}
 	/* Enter next. */
 	mm_switch(next->mm);
@@ -205,8 +206,8 @@ void schedule(void)
 			fpu_restore(next->fpu);
 			fpu_owner = next;
 		}
-		wrmsr(MSR_FS_BASE, next->fs_base);
-		wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
+		write_fsbase(next->fs_base);
+		write_user_gsbase(next->gs_base);
 	}
 	/* AMD: an interrupt in ring 0 may leave SS null, which SYSRET then keeps with wrong attributes
 	 * for a compat task. Load a real kernel SS before switching (Linux's SYSRET_SS_ATTRS fix). */
