@@ -44,7 +44,12 @@ user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
 
 USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
 USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
-USER_PROGS    := $(USER_PROGS_64) $(USER_PROGS_32)
+# Ordinary C programs built with Debian's musl-gcc -static (musl-tools), one .c each in user/musl/.
+USER_NAMES_MUSL := musl_hello
+USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
+USER_MUSL_CC    ?= musl-gcc
+
+USER_PROGS    := $(USER_PROGS_64) $(USER_PROGS_32) $(USER_PROGS_MUSL)
 
 # ---- the runtime (user/lib) ---------------------------------------------------------------------
 
@@ -81,6 +86,11 @@ user_say = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))
 
 .PHONY: user
 user: $(USER_PROGS)
+
+$(USER_PROGS_MUSL): $(USER_OUT)/%.elf: $(USER_SRC)/musl/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo '  MUSLCC  $(notdir $@)')
+	$(Q)$(USER_MUSL_CC) -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
 $(USER_OBJ)/64/%.o: $(USER_SRC)/%.c
 	$(call user_say,CC,$@)

@@ -15,6 +15,7 @@
 #define PTE_PS    BIT(7)      /* 2 MiB page in a PD entry */
 #define PTE_G     BIT(8)
 #define PTE_NOFREE BIT(9)     /* software: the frame is not owned by this page table (vDSO, MMIO) */
+#define PTE_PROTNONE BIT(10)  /* software: a 4 KiB page made inaccessible (P clear), frame kept */
 #define PTE_NX    BIT(63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_FLAGS_MASK (~PTE_ADDR_MASK)
@@ -31,7 +32,7 @@
 int  pt_map(phys_addr_t root, u64 va, phys_addr_t pa, u64 size, u64 flags);
 u64  pt_unmap(phys_addr_t root, u64 va, u64 size, bool free_frames); /* returns pages unmapped */
 bool pt_walk(phys_addr_t root, u64 va, phys_addr_t *pa, u64 *flags);  /* leaf flags, incl. PS */
-int  pt_protect(phys_addr_t root, u64 va, u64 size, u64 flags);
+int  pt_protect(phys_addr_t root, u64 va, u64 size, u64 flags);  /* PTE_PROTNONE: no access */
 void pt_free_user_half(phys_addr_t root, u64 *freed_tables, u64 *freed_pages);
 
 /* The PML4-pair helpers (kernel/mm/paging.c). */

@@ -19,4 +19,13 @@ long sys_uname(u64 buf);
 long sys_clock_gettime(u64 clk, u64 tp);
 long compat_sys_clock_gettime(u64 clk, u64 tp);
 
+long sys_brk(u64 addr);
+long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
+long sys_mmap2(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 pgoff);
+long sys_munmap(u64 addr, u64 len);
+long sys_mprotect(u64 addr, u64 len, u64 prot);
+long sys_arch_prctl(u64 code, u64 addr);
+long sys_set_tid_address(u64 tidptr);
+long sys_ioctl(u64 fd, u64 cmd, u64 arg);
+
 #endif

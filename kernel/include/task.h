@@ -43,6 +43,7 @@ struct task {
 	bool exited;
 	u64 wake_at_ns;               /* sleeping until, 0 = no timeout */
 	u64 fs_base, gs_base;         /* user FS/GS bases */
+	u64 clear_child_tid;          /* set_tid_address */
 	u16 fsindex, gsindex;
 	void *fpu;                    /* FXSAVE/XSAVE area, 64-byte aligned */
 	struct task *next;            /* run queue / all-tasks list links */
@@ -82,6 +83,9 @@ int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags);
 struct vma *mm_find_vma(struct mm *mm, u64 addr);
 int mm_populate(struct mm *mm, u64 va, u32 flags);   /* map one zeroed page at va */
 bool mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec);
+int mm_unmap_range(struct mm *mm, u64 start, u64 end);               /* regions, pages, TLB */
+int mm_protect_range(struct mm *mm, u64 start, u64 end, u32 flags);  /* -1: unmapped, -2: full */
+u64 mm_find_free(struct mm *mm, u64 len, u64 top);
 
 /* TLB maintenance for user mappings (kernel/mm/tlb.c): after changing or removing PTEs of mm. */
 void flush_tlb_user_range(struct mm *mm, u64 start, u64 end);

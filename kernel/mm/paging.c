@@ -105,12 +105,17 @@ small:;
 	return 0;
 }
 
-/* Find the leaf for va: level 0 (4 KiB) or 1 (2 MiB). */
-static u64 *leaf(phys_addr_t root, u64 va, int *level)
+/* Find the leaf for va: level 0 (4 KiB) or 1 (2 MiB). With `protnone`, a 4 KiB entry that only
+ * PTE_PROTNONE keeps (not present, frame kept) counts too. */
+static u64 *leaf_any(phys_addr_t root, u64 va, int *level, bool protnone)
 {
 	u64 *t = table(root_of(root));
 	for (int l = 3; l >= 0; l--) {
 		u64 *e = &t[INDEX(va, l)];
+		if (protnone && l == 0 && (*e & PTE_PROTNONE)) {
+			*level = 0;
+			return e;
+		}
 		if (!(*e & PTE_P))
 			return NULL;
 		if (l == 0 || (l == 1 && (*e & PTE_PS))) {
@@ -121,6 +126,8 @@ static u64 *leaf(phys_addr_t root, u64 va, int *level)
 	}
 	return NULL;
 }
+
+static u64 *leaf(phys_addr_t root, u64 va, int *level) { return leaf_any(root, va, level, false); }
 
 bool pt_walk(phys_addr_t root, u64 va, phys_addr_t *pa, u64 *flags)
 {
@@ -142,7 +149,7 @@ u64 pt_unmap(phys_addr_t root, u64 va, u64 size, bool free_frames)
 	u64 n = 0, end = va + size;
 	while (va < end) {
 		int level;
-		u64 *e = leaf(root, va, &level);
+		u64 *e = leaf_any(root, va, &level, true);
 		u64 step = 1ULL << LEVEL_SHIFT(e ? level : 0);
 		if (e) {
 			if (free_frames && !(*e & PTE_NOFREE))
@@ -158,13 +165,21 @@ u64 pt_unmap(phys_addr_t root, u64 va, u64 size, bool free_frames)
 int pt_protect(phys_addr_t root, u64 va, u64 size, u64 flags)
 {
 	u64 end = va + size;
-	flags &= PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT;
+	flags &= PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT | PTE_PROTNONE;
 	while (va < end) {
 		int level;
-		u64 *e = leaf(root, va, &level);
+		u64 *e = leaf_any(root, va, &level, true);
 		if (!e)
 			return -1;
-		*e = (*e & ~(PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT)) | flags;
+		u64 v = (*e & ~(PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT | PTE_PROTNONE)) | flags;
+		if (flags & PTE_PROTNONE) {
+			if (level)
+				return -1;               /* only 4 KiB pages can be made inaccessible */
+			v &= ~PTE_P;
+		} else {
+			v |= PTE_P;
+		}
+		*e = v;
 		va = ALIGN_DOWN(va, 1ULL << LEVEL_SHIFT(level)) + (1ULL << LEVEL_SHIFT(level));
 	}
 	return 0;
@@ -174,7 +189,7 @@ static void free_level(u64 *t, int l, u64 *tables, u64 *pages)
 {
 	for (unsigned i = 0; i < 512; i++) {
 		u64 e = t[i];
-		if (!(e & PTE_P))
+		if (!(e & PTE_P) && !(l == 0 && (e & PTE_PROTNONE)))
 			continue;
 		if (l == 0 || (e & PTE_PS)) {
 			if (!(e & PTE_NOFREE)) {

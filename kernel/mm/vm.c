@@ -98,3 +98,78 @@ bool mm_handle_fault(struct mm *mm, u64 addr, bool write, bool exec)
 		return false;      /* present: a protection fault, not ours to fix */
 	return mm_populate(mm, addr, v->flags) == 0;
 }
+
+/* ---- regions for mmap, munmap, mprotect and brk ------------------------------------------------ */
+
+/* Remove [start, end) from the region list, splitting regions that straddle it. */
+static int vma_cut(struct mm *mm, u64 start, u64 end)
+{
+	for (unsigned i = 0; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (v->end <= start || v->start >= end)
+			continue;
+		if (v->start < start && v->end > end) {          /* a hole in the middle: split */
+			if (mm->nvmas == MM_MAX_VMAS)
+				return -1;
+			mm->vmas[mm->nvmas++] = (struct vma){ end, v->end, v->flags };
+			v->end = start;
+		} else if (v->start < start) {
+			v->end = start;
+		} else if (v->end > end) {
+			v->start = end;
+		} else {                                          /* covered: drop it */
+			mm->vmas[i] = mm->vmas[--mm->nvmas];
+			i--;
+		}
+	}
+	return 0;
+}
+
+int mm_unmap_range(struct mm *mm, u64 start, u64 end)
+{
+	if (vma_cut(mm, start, end))
+		return -1;
+	u64 pages = pt_unmap(mm->pgd, start, end - start, true);
+	mm->pages -= MIN(mm->pages, pages);
+	flush_tlb_user_range(mm, start, end);
+	return 0;
+}
+
+int mm_protect_range(struct mm *mm, u64 start, u64 end, u32 flags)
+{
+	/* Every page of the range must belong to a region (Linux: -ENOMEM otherwise). */
+	for (u64 a = start; a < end;) {
+		struct vma *v = mm_find_vma(mm, a);
+		if (!v)
+			return -1;
+		a = v->end;
+	}
+	if (mm->nvmas + 2 > MM_MAX_VMAS || vma_cut(mm, start, end) || mm_add_vma(mm, start, end, flags))
+		return -2;
+	/* Pages already there change rights in place; PROT_NONE keeps them, not present. */
+	u64 pte = (flags & (VM_READ | VM_WRITE | VM_EXEC)) ? vma_pte_flags(flags) : PTE_PROTNONE;
+	for (u64 a = start; a < end; a += PAGE_SIZE)
+		pt_protect(mm->pgd, a, PAGE_SIZE, pte);    /* -1 where nothing is mapped yet: fine */
+	flush_tlb_user_range(mm, start, end);
+	return 0;
+}
+
+/* The highest free range of `len` bytes below `top` (and above USER_IMAGE_BASE), or 0. */
+u64 mm_find_free(struct mm *mm, u64 len, u64 top)
+{
+	u64 end = ALIGN_DOWN(top, PAGE_SIZE);
+	while (end >= len && end - len >= USER_IMAGE_BASE) {
+		u64 start = end - len;
+		bool clash = false;
+		for (unsigned i = 0; i < mm->nvmas; i++) {
+			if (mm->vmas[i].start < end && start < mm->vmas[i].end) {
+				end = mm->vmas[i].start;      /* try below the clashing region */
+				clash = true;
+				break;
+			}
+		}
+		if (!clash)
+			return start;
+	}
+	return 0;
+}

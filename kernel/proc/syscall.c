@@ -26,6 +26,13 @@ typedef long (*syscall_fn)(u64, u64, u64, u64, u64, u64);
 
 static const syscall_fn table64[NR_SYSCALLS_64] = {
 	[1] = S(sys_write),
+	[9] = S(sys_mmap),
+	[10] = S(sys_mprotect),
+	[11] = S(sys_munmap),
+	[12] = S(sys_brk),
+	[16] = S(sys_ioctl),
+	[158] = S(sys_arch_prctl),
+	[218] = S(sys_set_tid_address),
 	[20] = S(sys_writev),
 	[24] = S(sys_sched_yield),
 	[35] = S(sys_nanosleep),
@@ -41,6 +48,12 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 static const syscall_fn table32[NR_SYSCALLS_32] = {
 	[1] = S(sys_exit),
 	[4] = S(sys_write),
+	[45] = S(sys_brk),
+	[54] = S(sys_ioctl),
+	[91] = S(sys_munmap),
+	[125] = S(sys_mprotect),
+	[192] = S(sys_mmap2),
+	[258] = S(sys_set_tid_address),
 	[20] = S(sys_getpid),
 	[122] = S(sys_uname),
 	[146] = S(compat_sys_writev),

@@ -280,8 +280,29 @@ END_TEST
 START_TEST(test_protect_ignores_other_bits)
 {
 	ck_assert_int_eq(pt_map(root, UVA, PA, PAGE_SIZE, PTE_W | PTE_NOFREE), 0);
-	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, ~(u64)0 & ~PTE_W), 0);
+	/* Every bit but W and PTE_PROTNONE (which asks for no access: its own test below). */
+	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, ~(u64)0 & ~PTE_W & ~PTE_PROTNONE), 0);
 	assert_mapped(UVA, PA, PTE_P | PTE_U | PTE_NX | PTE_PCD | PTE_PWT | PTE_NOFREE);
+}
+END_TEST
+
+/* PTE_PROTNONE: the page becomes not present but keeps its frame; rights can be given back, and
+ * unmapping frees the frame either way. Only 4 KiB pages. */
+START_TEST(test_protect_none)
+{
+	phys_addr_t frame = pmm_alloc(0);
+	ck_assert_int_eq(pt_map(root, UVA, frame, PAGE_SIZE, PTE_W | PTE_U), 0);
+	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, PTE_PROTNONE), 0);
+	ck_assert(!pt_walk(root, UVA, NULL, NULL));
+	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, PTE_U | PTE_NX), 0);
+	assert_mapped(UVA, frame, PTE_P | PTE_U | PTE_NX);
+	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, PTE_PROTNONE), 0);
+	ck_assert_uint_eq(pt_unmap(root, UVA, PAGE_SIZE, true), 1);
+	ck_assert(!pmm_is_used(frame));                                      /* freed */
+	ck_assert_int_eq(pt_protect(root, UVA, PAGE_SIZE, PTE_U), -1);      /* gone */
+	ck_assert_int_eq(pt_map(root, UVA2, PA, LARGE_PAGE_SIZE, PTE_W | PTE_U), 0);
+	ck_assert_int_eq(pt_protect(root, UVA2, LARGE_PAGE_SIZE, PTE_PROTNONE), -1);
+	pt_unmap(root, UVA2, LARGE_PAGE_SIZE, false);
 }
 END_TEST
 
@@ -484,6 +505,7 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_protect);
 	tcase_add_test(tc, test_protect_ignores_other_bits);
+	tcase_add_test(tc, test_protect_none);
 	tcase_add_test(tc, test_protect_2m);
 	tcase_add_test(tc, test_protect_hole);
 	suite_add_tcase(s, tc);
