@@ -66,6 +66,25 @@ section .entry.text progbits alloc exec nowrite align=4096
 %endif
 %endmacro
 
+; SYSRET_EXIT name, instruction: the end of both SYSRET exits.
+;   In:  RSP = pt_regs->rdi (POP_REGS 1 done: every other register is the user's already, RCX and
+;        R11 included), IRQs off, kernel GS and CR3.
+;   Out: SYSRET (64-bit or to compat mode, the instruction given) with the user's RSP and RDI.
+; Like the entry, the exit has no free register once the user's are back: the user RSP goes to
+; the entry page, and RSP itself is the scratch of the CR3 switch.
+%macro SYSRET_EXIT 2
+	mov	rdi, [rsp + PT_RSP - PT_RDI]
+	mov	[gs:EP_SCRATCH_RSP], rdi        ; user RSP
+	pop	rdi                             ; user RDI
+	SWITCH_TO_USER_CR3 rsp
+	; Hazard window: user CR3 with kernel CS and a meaningless RSP (only IST paths can interrupt).
+	DEBUG_EXIT_CHECK_USER %1, rsp
+	mov	rsp, [gs:EP_SCRATCH_RSP]
+	; Hazard window: user CR3 and user RSP in ring 0, kernel GS until the next instruction.
+	swapgs
+	%2
+%endmacro
+
 ; ===============================================================================================
 ; SYSCALL from 64-bit mode.
 ;   In:  RAX = number, RDI RSI RDX R10 R8 R9 = arguments, RCX = user RIP, R11 = user RFLAGS,
@@ -109,18 +128,7 @@ entry_SYSCALL_64:
 	mov	rdi, USER_TOP
 	cmp	rcx, rdi
 	jae	.iret
-	; Like the entry, the exit has no free register once the user's are back: the user RSP goes
-	; to the entry page, and RSP itself is the scratch of the CR3 switch.
-	mov	rdi, [rsp + PT_RSP - PT_RDI]
-	mov	[gs:EP_SCRATCH_RSP], rdi        ; user RSP
-	pop	rdi                             ; user RDI
-	SWITCH_TO_USER_CR3 rsp
-	; Hazard window: user CR3 with kernel CS and a meaningless RSP (only IST paths can interrupt).
-	DEBUG_EXIT_CHECK_USER "entry_SYSCALL_64 exit", rsp
-	mov	rsp, [gs:EP_SCRATCH_RSP]
-	; Hazard window: user CR3 and user RSP in ring 0, kernel GS until the next instruction.
-	swapgs
-	o64 sysret
+	SYSRET_EXIT "entry_SYSCALL_64 exit", o64 sysret
 .iret:
 	sub	rsp, PT_RDI                     ; back to the start of pt_regs
 	jmp	return_to_user_iret
@@ -206,16 +214,7 @@ entry_SYSENTER_compat_flags_fixed:
 ; R11 == RFLAGS without TF/RF/NT/AC. Registers: every one comes from pt_regs.
 sysretl_to_user:
 	POP_REGS 1
-	mov	rdi, [rsp + PT_RSP - PT_RDI]
-	mov	[gs:EP_SCRATCH_RSP], rdi        ; user RSP
-	pop	rdi                             ; user RDI
-	SWITCH_TO_USER_CR3 rsp
-	; Hazard window: user CR3 with kernel CS and a meaningless RSP (only IST paths can interrupt).
-	DEBUG_EXIT_CHECK_USER "sysretl exit", rsp
-	mov	rsp, [gs:EP_SCRATCH_RSP]
-	; Hazard window: user CR3 and user RSP in ring 0, kernel GS until the next instruction.
-	swapgs
-	sysret
+	SYSRET_EXIT "sysretl exit", sysret
 
 ; ===============================================================================================
 ; Exceptions and interrupts through the common error path.

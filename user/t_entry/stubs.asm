@@ -64,32 +64,7 @@ global %1
 	%5
 %endif
 %%resume:
-	mov	[entry_out + 0*8], rax
-	mov	[entry_out + 1*8], rcx
-	mov	[entry_out + 2*8], rdx
-	mov	[entry_out + 3*8], rbx
-	mov	[entry_out + 4*8], rsp
-	mov	[entry_out + 5*8], rbp
-	mov	[entry_out + 6*8], rsi
-	mov	[entry_out + 7*8], rdi
-	mov	[entry_out + 8*8], r8
-	mov	[entry_out + 9*8], r9
-	mov	[entry_out + 10*8], r10
-	mov	[entry_out + 11*8], r11
-	mov	[entry_out + 12*8], r12
-	mov	[entry_out + 13*8], r13
-	mov	[entry_out + 14*8], r14
-	mov	[entry_out + 15*8], r15
-	pushfq
-	pop	qword [entry_out + 16*8]
-	cld
-	pop	r15
-	pop	r14
-	pop	r13
-	pop	r12
-	pop	rbp
-	pop	rbx
-	ret
+	jmp	entry_store_common              ; (a JMP changes no register and no flag)
 %endmacro
 
 FAULT_STUB entry_ud,    ud2                                   ; #UD
@@ -136,6 +111,8 @@ entry_spin:
 	mov	rax, [entry_in + 0*8]
 	jmp	entry_store_common
 
+; entry_store_common: store every register and the flags to entry_out, then return from the stub
+; (the callee-saved registers the stub pushed are popped here).
 entry_store_common:
 	mov	[entry_out + 0*8], rax
 	mov	[entry_out + 1*8], rcx
@@ -155,6 +132,7 @@ entry_store_common:
 	mov	[entry_out + 15*8], r15
 	pushfq
 	pop	qword [entry_out + 16*8]
+	cld                                     ; DF may be set by the test pattern
 	pop	r15
 	pop	r14
 	pop	r13
