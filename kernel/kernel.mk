@@ -5,6 +5,10 @@
 #   2. C (gnu11, freestanding) and NASM objects, with -MMD/-MD dependency files.
 #   3. Link twice: first with an empty symbol table, then with the table generated from the first
 #      image (scripts/gensyms). The table is the last section, so nothing else moves.
+#      CONFIG_KTEST adds a second generated table the same way: the entry-window table of the
+#      entry_windows self-test (scripts/genwindows: every instruction of .entry.text with the GS,
+#      CR3 and stack state expected before it). It is linked first in that last section, so its
+#      one symbol has the same address in both links; entrywin1.lst is a readable copy.
 
 KERNEL_ELF  := $(BUILD)/portcullis.elf
 KOBJ        := $(BUILD)/kernel
@@ -61,15 +65,28 @@ $(KOBJ)/ksyms0.asm:
 $(KOBJ)/%.ksyms.o: $(KOBJ)/%.asm
 	$(Q)$(NASM) -f elf64 -o $@ $<
 
-$(KOBJ)/portcullis.tmp.elf: $(KERNEL_OBJS) $(KOBJ)/ksyms0.ksyms.o $(SRC)/kernel/arch/x86_64/kernel.ld
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KOBJ)/ksyms0.ksyms.o
+# The entry-window table (CONFIG_KTEST): empty in the first link, generated from it for the second.
+ifeq ($(CONFIG_KTEST),y)
+KWIN0 := $(KOBJ)/entrywin0.ksyms.o
+KWIN1 := $(KOBJ)/entrywin1.ksyms.o
+endif
+
+$(KOBJ)/entrywin0.asm: $(SRC)/scripts/genwindows
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) $(SRC)/scripts/genwindows --empty $@
+
+$(KOBJ)/entrywin1.asm: $(KOBJ)/portcullis.tmp.elf $(SRC)/scripts/genwindows $(ASM_OFFSETS)
+	$(Q)$(PYTHON) $(SRC)/scripts/genwindows --listing $(KOBJ)/entrywin1.lst $< $(ASM_OFFSETS) $@
+
+$(KOBJ)/portcullis.tmp.elf: $(KERNEL_OBJS) $(KWIN0) $(KOBJ)/ksyms0.ksyms.o $(SRC)/kernel/arch/x86_64/kernel.ld
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KWIN0) $(KOBJ)/ksyms0.ksyms.o
 
 $(KOBJ)/ksyms1.asm: $(KOBJ)/portcullis.tmp.elf $(SRC)/scripts/gensyms
 	$(Q)$(PYTHON) $(SRC)/scripts/gensyms $< $@
 
-$(KERNEL_ELF): $(KOBJ)/portcullis.tmp.elf $(KOBJ)/ksyms1.ksyms.o
+$(KERNEL_ELF): $(KOBJ)/portcullis.tmp.elf $(KWIN1) $(KOBJ)/ksyms1.ksyms.o
 	$(if $(Q),@echo '  LD      $(notdir $@)')
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KOBJ)/ksyms1.ksyms.o
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KWIN1) $(KOBJ)/ksyms1.ksyms.o
 	$(Q)$(NM) -n $(KOBJ)/portcullis.tmp.elf | grep -v -e ksyms -e ' _end$$' > $(KOBJ)/syms.a; \
 	   $(NM) -n $@ | grep -v -e ksyms -e ' _end$$' > $(KOBJ)/syms.b; \
 	   cmp -s $(KOBJ)/syms.a $(KOBJ)/syms.b || { echo 'kernel.mk: symbols moved between links'; exit 1; }

@@ -23,7 +23,7 @@ USER_OBJ := $(USER_OUT)/obj
 
 USER_NAMES_64 := init hello \
                  fault_kwrite fault_ud2 fault_div0 fault_noncanon fault_int3 fault_hlt \
-                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase bench
+                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows
 USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32
 
 # Programs that are their own runtime (raw _start, raw syscalls) and link without user/lib.
@@ -45,7 +45,7 @@ user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
 USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
 USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
 # Ordinary C programs built with Debian's musl-gcc -static (musl-tools), one .c each in user/musl/.
-USER_NAMES_MUSL := musl_hello
+USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal
 USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
 USER_MUSL_CC    ?= musl-gcc
 

@@ -88,6 +88,7 @@ static inline struct task *current_task(void) { return this_cpu()->curr; }
 
 /* Work for the way back to ring 3, in this CPU's entry page (one %gs-relative load to test). */
 #define EXIT_WORK_RESCHED BIT(0)
+#define EXIT_WORK_SIGNAL  BIT(1)      /* the running task has a deliverable signal */
 static inline u32 exit_work(void)
 {
 	u32 w;

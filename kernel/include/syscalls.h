@@ -27,5 +27,15 @@ long sys_mprotect(u64 addr, u64 len, u64 prot);
 long sys_arch_prctl(u64 code, u64 addr);
 long sys_set_tid_address(u64 tidptr);
 long sys_ioctl(u64 fd, u64 cmd, u64 arg);
+long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize);
+long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize);
+long sys_rt_sigreturn(void);
+long sys_sigaltstack(u64 uss, u64 uoss);
+long sys_kill(u64 pid, u64 sig);
+long sys_tgkill(u64 tgid, u64 tid, u64 sig);
+long sys_tkill(u64 tid, u64 sig);
+long sys_getppid(void);
+long sys_pause(void);
+long sys_rt_sigsuspend(u64 umask, u64 setsize);
 
 #endif

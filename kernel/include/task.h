@@ -44,6 +44,8 @@ struct task {
 	u64 wake_at_ns;               /* sleeping until, 0 = no timeout */
 	u64 fs_base, gs_base;         /* user FS/GS bases */
 	u64 clear_child_tid;          /* set_tid_address */
+	struct task *parent;
+	struct signals *sig;          /* handlers, masks, pending signals (kernel/proc/signal.c) */
 	u16 fsindex, gsindex;
 	void *fpu;                    /* FXSAVE/XSAVE area, 64-byte aligned */
 	struct task *next;            /* run queue / all-tasks list links */
@@ -60,6 +62,7 @@ struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **
 void task_start(struct task *t);
 void task_free(struct task *t);
 void idle_loop(void) __noreturn;
+struct task *task_by_pid(int pid);
 void task_exit(int status) __noreturn;
 int task_wait(struct task *t);           /* wait for exit; returns exit status; frees t */
 void sched_init(void);
@@ -98,14 +101,25 @@ u64 copy_from_user(void *dst, const void *usrc, u64 len);   /* bytes NOT copied 
 u64 copy_to_user(void *udst, const void *src, u64 len);
 long strncpy_from_user(char *dst, const char *usrc, long max);
 
-/* Faults and signals (kernel/arch/x86_64/traps.c). */
+/* Signals (kernel/proc/signal.c). */
+struct ksiginfo { int signo, code; u64 addr; u64 trapno, error; int pid; };
+struct signals *signals_alloc(void);
+void signals_free(struct signals *s);
+void signal_send(struct task *t, const struct ksiginfo *info);
+void force_sig_info(struct pt_regs *regs, const struct ksiginfo *info);
+bool signal_pending_deliverable(struct task *t);
+bool signal_has_handler(struct task *t, int sig);
+void do_signal(struct pt_regs *regs);
+void signal_update_exit_work(struct task *t);
+
+/* Faults (kernel/arch/x86_64/traps.c). */
 #define SIGTRAP 5
 #define SIGILL  4
 #define SIGBUS  7
 #define SIGFPE  8
 #define SIGKILL 9
 #define SIGSEGV 11
-void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what, u64 addr);
+void user_fault(int sig, int code, struct pt_regs *regs, unsigned vector, const char *what, u64 addr);
 
 /* FPU (kernel/arch/x86_64/fpu.c). */
 void fpu_init(void);
@@ -113,6 +127,11 @@ void *fpu_alloc_state(void);
 void fpu_free_state(void *p);
 void fpu_save(void *state);
 void fpu_restore(const void *state);
+void fpu_restore_init(void);
+u32 fpu_state_size(void);
+bool fpu_uses_xsave(void);
+u64 fpu_xfeatures(void);
+bool fpu_state_valid(const void *state);
 
 extern int next_pid;
 

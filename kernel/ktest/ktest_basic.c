@@ -113,3 +113,20 @@ KTEST_SUITE(fpu)
 		ktest_expect(ctx, st == 0, "fpu task %u keeps its registers (status %d)", i, st);
 	}
 }
+
+/* rt_sigreturn with random hostile frames: each program dies of a signal, the kernel goes on. */
+KTEST_SUITE(sigreturn_fuzz)
+{
+	unsigned dead = 0, n = 40;
+	for (unsigned i = 0; i < n; i++) {
+		char seed[12];
+		snprintf(seed, sizeof(seed), "%u", i * 7919 + 13);
+		char *argv[] = { "t_sigreturn", seed, NULL };
+		int st = spawn_and_wait("t_sigreturn", 2, argv);
+		if (st > 128 && st <= 128 + 64)
+			dead++;
+		else
+			ktest_diag("seed %s: status %d", seed, st);
+	}
+	ktest_expect(ctx, dead == n, "%u of %u hostile sigreturn frames ended only their program", dead, n);
+}

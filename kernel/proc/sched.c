@@ -118,7 +118,8 @@ struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **
 		return NULL;
 	t->mm = mm;
 	t->fpu = fpu_alloc_state();
-	if (!t->fpu) {
+	t->sig = signals_alloc();
+	if (!t->fpu || !t->sig) {
 		task_free(t);
 		return NULL;
 	}
@@ -147,8 +148,17 @@ void task_free(struct task *t)
 		fpu_owner = NULL;
 	mm_destroy(t->mm);
 	fpu_free_state(t->fpu);
+	signals_free(t->sig);
 	pmm_free(virt_to_phys(t->kstack), KSTACK_ORDER);
 	kfree(t);
+}
+
+struct task *task_by_pid(int pid)
+{
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		if (t->pid == pid && !t->exited)
+			return t;
+	return NULL;
 }
 
 void ret_from_fork_c(void)
@@ -217,6 +227,7 @@ void schedule(void)
 		if (ss != KERNEL_DS)
 			__asm__ __volatile__("mov %0, %%ss" :: "r"((u16)KERNEL_DS));
 	}
+	signal_update_exit_work(next);       /* exit work is per CPU; signals are per task */
 	switch_to(prev, next);
 	irq_restore(f);
 }

@@ -25,16 +25,23 @@
  * Method, per path: warm up (round trips for -w milliseconds: QEMU's software TLB resizes itself
  * over 100 ms windows, and the first round trips also translate the code), then -r repetitions,
  * each timing n round trips and n iterations of the same loop without the entry instruction (the
- * baseline; loops64.asm, loops32.asm) with RDTSC, and print the difference per round trip: the
- * median, the minimum and the maximum over the repetitions. Under QEMU with
- * -icount shift=0,sleep=off the guest TSC advances exactly once per instruction, so the same
- * figures are instruction counts: the entry instruction, the kernel, the return instruction.
+ * baseline; loops64.asm, loops32.asm) with RDTSC, and print per round trip: cycles= the median
+ * of the repetitions' differences, min= the quickest loop less the quickest baseline (what an
+ * undisturbed repetition costs: interruptions only ever add), max= the largest difference.
+ * Under QEMU with -icount shift=0,sleep=off the guest TSC advances exactly once per instruction,
+ * so the same figures are instruction counts: the entry instruction, the kernel, the return
+ * instruction.
  *
- * Usage: bench [-n N] [-t MS] [-r R] [-w MS] [-m K] [-p PATH[,PATH...]] [-x FILE]
+ * Usage: bench [-n N] [-t MS] [-r R] [-w MS] [-c MS] [-m K] [-p PATH[,PATH...]] [-x FILE]
  *   -n N    round trips per repetition (default: what -t milliseconds hold, measured in warm-up)
  *   -t MS   target duration of one repetition's timed loop when -n is not given (default 50)
  *   -r R    repetitions (default 5)
  *   -w MS   warm-up per path by CLOCK_MONOTONIC (default 300; 0 = only 256 round trips)
+ *   -c MS   after the repetitions, one long baseline loop and one long round-trip loop of about
+ *           MS milliseconds each (at the warm-up's pace), each announced by a line
+ *           "bench: cpu path=P phase=base|path|end n=N" as it starts: tests/bench/run reads QEMU's
+ *           own CPU time when each line arrives, which, unlike the guest's TSC, does not count the
+ *           time the host spent running something else (default 0: none)
  *   -m K    marker mode, for counting in QEMU's log: no timing; per path a window of K baseline
  *           iterations and a window of K round trips, each between two INT 0x80 markers whose
  *           EAX is the window's id (tests/bench/run counts the CR3 writes QEMU logged in between)
@@ -46,10 +53,12 @@
  * Output, one fact per line, all starting with "bench: " (tests/bench/run parses them):
  *   bench: info kernel=Linux release=6.1.0-56-amd64 abi=64 vendor=AuthenticAMD pcid=0 ...
  *   bench: path=syscall64 nr=0x7fff n=20000 reps=5 cycles=1234.5 min=1200.0 max=1300.2 base=3.0
+ *   bench: cpu path=syscall64 phase=base|path|end n=40000
  *   bench: window path=syscall64 kind=base|path id=0x7ff00010 n=1000
  *   bench: done
- * Then, on Linux and without -x, reboot(LINUX_REBOOT_CMD_POWER_OFF) so that QEMU exits (there is nothing else
- * for init to do, and init must not exit); on Portcullis it exits 0 and the kernel stops QEMU.
+ * Then, on Linux and without -x, reboot(LINUX_REBOOT_CMD_POWER_OFF) so that QEMU exits (there is
+ * nothing else for init to do, and init must not exit); on Portcullis it exits 0 and the kernel
+ * stops QEMU.
  */
 #include "ulib.h"
 #ifdef __x86_64__
@@ -173,6 +182,7 @@ struct opts {
 	int reps;
 	unsigned long warmup_ms;
 	unsigned long mark_k;   /* 0: timing mode */
+	unsigned long cpu_ms;   /* -c */
 	const char *only;
 	const char *exec;
 };
@@ -196,6 +206,14 @@ static bool selected(const struct opts *o, const char *name)
 	return false;
 }
 
+/* Round trips that take about ms milliseconds, at the pace of `trips` in `ns` nanoseconds. */
+static unsigned long trips_for(unsigned long trips, uint64_t ns, unsigned long ms)
+{
+	uint64_t n = (uint64_t)trips * ms * NSEC_PER_MSEC / ns;
+
+	return n < 100 ? 100 : n > 10000000 ? 10000000 : (unsigned long)n;
+}
+
 static void measure(const struct opts *o, const struct path *p)
 {
 	int64_t d[MAX_REPS], t[MAX_REPS], b[MAX_REPS];
@@ -212,16 +230,10 @@ static void measure(const struct opts *o, const struct path *p)
 		t1 = monotonic_ns();
 	} while (t0 && t1 - t0 < o->warmup_ms * NSEC_PER_MSEC);
 
-	if (n == 0) {
-		/* As many round trips as -t milliseconds hold at the warm-up's pace. */
-		uint64_t ns = t1 - t0 ? t1 - t0 : 1;
+	uint64_t warm_ns = t1 - t0 ? t1 - t0 : 1;
 
-		n = (unsigned long)((uint64_t)trips * o->target_ms * NSEC_PER_MSEC / ns);
-		if (n < 100)
-			n = 100;
-		if (n > 10000000)
-			n = 10000000;
-	}
+	if (n == 0)
+		n = trips_for(trips, warm_ns, o->target_ms);
 
 	for (int r = 0; r < o->reps; r++) {
 		b[r] = (int64_t)run_loop(p, n, true);
@@ -241,6 +253,16 @@ static void measure(const struct opts *o, const struct path *p)
 	       per_trip(s1, sizeof(s1), d[o->reps / 2], n),
 	       per_trip(s2, sizeof(s2), t[0] - b[0], n),
 	       per_trip(s3, sizeof(s3), d[o->reps - 1], n), per_trip(s4, sizeof(s4), b[0], n));
+
+	if (o->cpu_ms) {
+		unsigned long nc = trips_for(trips, warm_ns, o->cpu_ms);
+
+		printf("bench: cpu path=%s phase=base n=%lu\n", p->name, nc);
+		run_loop(p, nc, true);
+		printf("bench: cpu path=%s phase=path n=%lu\n", p->name, nc);
+		run_loop(p, nc, false);
+		printf("bench: cpu path=%s phase=end n=%lu\n", p->name, nc);
+	}
 }
 
 /*
@@ -318,6 +340,8 @@ int main(int argc, char **argv)
 			o.reps = (int)v;
 		else if (arg && strcmp(a, "-w") == 0 && parse_ul(arg, &v))
 			o.warmup_ms = v;
+		else if (arg && strcmp(a, "-c") == 0 && parse_ul(arg, &v))
+			o.cpu_ms = v;
 		else if (arg && strcmp(a, "-m") == 0 && parse_ul(arg, &v) && v > 0)
 			o.mark_k = v;
 		else if (arg && strcmp(a, "-p") == 0)
@@ -326,7 +350,7 @@ int main(int argc, char **argv)
 			o.exec = arg;
 		else {
 			printf("bench: error unknown or malformed argument \"%s\" (usage: bench [-n N] "
-			       "[-t MS] [-r R] [-w MS] [-m K] [-p PATHS])\n", a);
+			       "[-t MS] [-r R] [-w MS] [-c MS] [-m K] [-p PATHS] [-x FILE])\n", a);
 			continue;
 		}
 		i++;

@@ -56,6 +56,41 @@ void fpu_init(void)
 		"fxsave", fpu_size, (unsigned long)xfeatures);
 }
 
+u32 fpu_state_size(void) { return fpu_size; }
+bool fpu_uses_xsave(void) { return use_xsave; }
+u64 fpu_xfeatures(void) { return xfeatures; }
+
+/* Load the initial state (what a new task and a signal handler start with). */
+void fpu_restore_init(void) { fpu_restore(fpu_init_state); }
+
+/*
+ * A state image that came from ring 3 (a signal frame): accept it only if restoring it cannot
+ * fault, i.e. exactly the #GP conditions of FXRSTOR/XRSTOR are excluded: MXCSR reserved bits, and
+ * for XSAVE a standard-form header whose XSTATE_BV lies within XCR0 with the reserved bytes zero.
+ */
+bool fpu_state_valid(const void *state)
+{
+	const u8 *p = state;
+	u32 mxcsr, mask;
+	memcpy(&mxcsr, p + 24, 4);
+	memcpy(&mask, fpu_init_state + 28, 4);      /* MXCSR_MASK as the CPU reported it */
+	if (!mask)
+		mask = 0xffbf;
+	if (mxcsr & ~mask)
+		return false;
+	if (!use_xsave)
+		return true;
+	u64 xstate_bv, xcomp_bv;
+	memcpy(&xstate_bv, p + 512, 8);
+	memcpy(&xcomp_bv, p + 520, 8);
+	if ((xstate_bv & ~xfeatures) || xcomp_bv)
+		return false;
+	for (unsigned i = 528; i < 576; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 void *fpu_alloc_state(void)
 {
 	u8 *raw = kmalloc(fpu_size + 64 + 8);

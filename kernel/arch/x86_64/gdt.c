@@ -127,16 +127,24 @@ void cpu_tables_init(unsigned cpunr)
 		"1:\n\t"
 		"movl %[ds], %%eax\n\t"
 		"movl %%eax, %%ss\n\t"
-		"xorl %%eax, %%eax\n\t"
+		"movl %[uds], %%eax\n\t"
 		"movl %%eax, %%ds\n\t"
 		"movl %%eax, %%es\n\t"
+		"xorl %%eax, %%eax\n\t"
 		"movl %%eax, %%fs\n\t"
 		"movl %%eax, %%gs\n\t"
 		"ltr %w[tss]\n\t"
 		"lgdt %1\n\t"
 		"lidt %2\n\t"
-		:: "m"(rw), "m"(ro), "m"(idt), [cs] "i"(KERNEL_CS), [ds] "i"(KERNEL_DS), [tss] "r"(TSS_SEL)
+		:: "m"(rw), "m"(ro), "m"(idt), [cs] "i"(KERNEL_CS), [ds] "i"(KERNEL_DS), [uds] "i"(USER_DS),
+		   [tss] "r"(TSS_SEL)
 		: "rax", "memory");
+
+	/*
+	 * DS and ES hold the user data selector for good, as on Linux: 64-bit code ignores them, and
+	 * 32-bit code needs a usable DS/ES (a null one faults on every access; QEMU's TCG does not
+	 * check, Bochs and real CPUs do). Nothing in the kernel reloads them.
+	 */
 
 	/* Kernel GS base: this CPU's entry page. The user's (0 for now) is the inactive one. */
 	wrmsr(MSR_GS_BASE, (u64)ep);

@@ -19,6 +19,7 @@
 #include "serial.h"
 #include "entry.h"
 #include "ktest.h"
+#include "signal.h"
 
 static const char *const exc_names[32] = {
 	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
@@ -146,6 +147,12 @@ static const char *sig_name(int sig)
 
 #ifdef CONFIG_KTEST
 struct ktest_fault_record ktest_last_user_fault;
+
+/* The entry_windows self-test's hooks (kernel/ktest/ktest_windows.c): each does nothing unless
+ * that suite is running. */
+bool ktest_windows_debug(struct pt_regs *regs, u64 dr6);
+void ktest_windows_nmi(struct pt_regs *regs);
+bool ktest_windows_irq(unsigned vector);
 #endif
 
 /*
@@ -153,7 +160,7 @@ struct ktest_fault_record ktest_last_user_fault;
  * status 128 + sig. (CONFIG_KTEST: a test program may ask to resume at a given address instead, so
  * that it can check its registers after the round trip; see ktest_syscall().)
  */
-void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what, u64 addr)
+void user_fault(int sig, int code, struct pt_regs *regs, unsigned vector, const char *what, u64 addr)
 {
 	struct task *t = current;
 #ifdef CONFIG_KTEST
@@ -165,11 +172,13 @@ void user_fault(int sig, struct pt_regs *regs, unsigned vector, const char *what
 		return;
 	}
 #endif
-	(void)vector;
-	pr_err("%s[%d]: %s at ip %lx sp %lx addr %lx: killed by %s\n", t->name, t->pid, what,
-	       (unsigned long)regs->rip, (unsigned long)regs->rsp, (unsigned long)addr, sig_name(sig));
-	sti();
-	task_exit(128 + sig);
+	/* The one-line report when nothing in the program will catch it. */
+	if (!signal_has_handler(t, sig))
+		pr_err("%s[%d]: %s at ip %lx sp %lx addr %lx: killed by %s\n", t->name, t->pid, what,
+		       (unsigned long)regs->rip, (unsigned long)regs->rsp, (unsigned long)addr,
+		       sig_name(sig));
+	struct ksiginfo info = { sig, code, addr, vector, regs->orig_rax, 0 };
+	force_sig_info(regs, &info);
 }
 
 /* Exception-table fixups for the user-access routines (kernel/lib/uaccess.asm). */
@@ -208,7 +217,10 @@ static void do_page_fault(struct pt_regs *regs, u64 err)
 			return;
 	}
 	if (user) {
-		user_fault(SIGSEGV, regs, 14, (err & 1) ? "protection fault" : "page fault", addr);
+		/* As Linux: ACCERR when a region covers the address but forbids the access. */
+		bool region = t && t->mm && mm_find_vma(t->mm, addr);
+		user_fault(SIGSEGV, ((err & 1) || region) ? SEGV_ACCERR : SEGV_MAPERR, regs, 14,
+			   (err & 1) ? "protection fault" : "page fault", addr);
 		return;
 	}
 	if (fixup_exception(regs))
@@ -218,15 +230,17 @@ static void do_page_fault(struct pt_regs *regs, u64 err)
 		   (err & 1) ? "protection" : "not present");
 }
 
-/* How a fault from ring 3 is reported: the signal (its status is 128 + sig) and a description. */
-static const struct { int sig; const char *what; } user_faults[32] = {
-	[0] = { SIGFPE, "divide error" }, [1] = { SIGTRAP, "debug trap" },
-	[3] = { SIGTRAP, "breakpoint" }, [4] = { SIGSEGV, "overflow" }, [5] = { SIGSEGV, "bound range" },
-	[6] = { SIGILL, "invalid opcode" }, [7] = { SIGSEGV, "device not available" },
-	[10] = { SIGSEGV, "invalid TSS" }, [11] = { SIGBUS, "segment not present" },
-	[12] = { SIGBUS, "stack-segment fault" }, [13] = { SIGSEGV, "general protection" },
-	[16] = { SIGFPE, "x87 floating-point error" }, [17] = { SIGBUS, "alignment check" },
-	[19] = { SIGFPE, "SIMD floating-point error" },
+/* How a fault from ring 3 is reported: the signal (as Linux sends it; the status of a program it
+ * ends is 128 + sig), si_code, and a description. */
+static const struct { int sig, code; const char *what; } user_faults[32] = {
+	[0] = { SIGFPE, FPE_INTDIV, "divide error" }, [1] = { SIGTRAP, TRAP_BRKPT, "debug trap" },
+	[3] = { SIGTRAP, SI_KERNEL, "breakpoint" }, [4] = { SIGSEGV, SI_KERNEL, "overflow" },
+	[5] = { SIGSEGV, SI_KERNEL, "bound range" }, [6] = { SIGILL, ILL_ILLOPN, "invalid opcode" },
+	[7] = { SIGSEGV, SI_KERNEL, "device not available" },
+	[10] = { SIGSEGV, SI_KERNEL, "invalid TSS" }, [11] = { SIGBUS, SI_KERNEL, "segment not present" },
+	[12] = { SIGBUS, SI_KERNEL, "stack-segment fault" }, [13] = { SIGSEGV, SI_KERNEL, "general protection" },
+	[16] = { SIGFPE, FPE_FLTINV, "x87 floating-point error" }, [17] = { SIGBUS, BUS_ADRALN, "alignment check" },
+	[19] = { SIGFPE, FPE_FLTINV, "SIMD floating-point error" },
 };
 
 void do_exception(struct pt_regs *regs, unsigned vector)
@@ -256,8 +270,14 @@ void do_exception(struct pt_regs *regs, unsigned vector)
 		info = regs->orig_rax;          /* the selector error code */
 	}
 	int sig = user_faults[vector & 31].sig ? user_faults[vector & 31].sig : SIGSEGV;
+	int code = user_faults[vector & 31].sig ? user_faults[vector & 31].code : SI_KERNEL;
 	const char *what = user_faults[vector & 31].what ? user_faults[vector & 31].what : exc_names[vector & 31];
-	user_fault(sig, regs, vector, what, info);
+	if (vector == 1 && (info & BIT(14)))
+		code = TRAP_TRACE;                      /* DR6.BS: a single step */
+	/* si_addr: the faulting instruction for #DE/#UD/#BP-style faults, 0 for #GP and friends. */
+	u64 si_addr = (vector == 1 || (vector >= 10 && vector <= 13)) ? 0 : regs->rip;
+	(void)info;
+	user_fault(sig, code, regs, vector, what, si_addr);
 	cli();
 }
 
@@ -266,6 +286,13 @@ void do_irq(struct pt_regs *regs)
 	unsigned vector = ~regs->orig_rax & 0xff;
 	struct percpu *pc = this_cpu();
 	pc->irq_count++;
+#ifdef CONFIG_KTEST
+	/* A self-IPI of the entry_windows self-test (any vector, the spurious one too): only EOI. */
+	if (ktest_windows_irq(vector)) {
+		apic_eoi();
+		return;
+	}
+#endif
 	if (vector == VECTOR_SPURIOUS)
 		return;
 	if (irq_handlers[vector])
@@ -278,15 +305,19 @@ void do_irq(struct pt_regs *regs)
 		schedule();
 }
 
-/* Exit work on the way back to ring 3 (IRQs off on entry and on return). */
+/* Exit work on the way back to ring 3 (IRQs off on entry and on return): reschedule, deliver
+ * signals, until neither is left. */
 void exit_to_user_mode(struct pt_regs *regs)
 {
-	while (need_resched()) {
+	u32 work;
+	while ((work = exit_work())) {
 		sti();
-		schedule();
+		if (work & EXIT_WORK_RESCHED)
+			schedule();
+		else if (work & EXIT_WORK_SIGNAL)
+			do_signal(regs);
 		cli();
 	}
-	(void)regs;
 }
 
 /* ---- paranoid: NMI, #DB, #MC, #DF ------------------------------------------------------------ */
@@ -306,6 +337,7 @@ static void do_nmi(struct pt_regs *regs)
 		pc->nmi_seen_kernel++;
 #ifdef CONFIG_KTEST
 	ktest_nmi_hook(regs);
+	ktest_windows_nmi(regs);
 #endif
 }
 
@@ -314,6 +346,11 @@ static void do_debug(struct pt_regs *regs)
 	u64 dr6;
 	__asm__ __volatile__("mov %%db6, %0" : "=r"(dr6));
 	__asm__ __volatile__("mov %0, %%db6" :: "r"(0xffff0ff0ULL));
+#ifdef CONFIG_KTEST
+	/* A hardware breakpoint (DR0-DR3) of the entry_windows self-test. */
+	if ((dr6 & 0xf) && ktest_windows_debug(regs, dr6))
+		return;
+#endif
 	/* From ring 3 the entry code routes #DB to do_exception(), on the task stack. */
 	/* A user TF survives SYSENTER: ignore the single-steps up to where the stub clears TF. */
 	if ((dr6 & BIT(14)) && regs->rip >= (u64)entry_SYSENTER_compat &&
