@@ -6,7 +6,7 @@
 #              tests/guest-tests.txt on every CPU model, $(CHECK_JOBS) QEMUs at a time.
 #           Ends with `N passed, N failed` (unit checks + guest runs); fails if anything failed.
 #           Both steps always run, so one failure does not hide the others.
-#   bench   entry-path cost figures (not yet).
+#   bench   entry-path cost figures, Portcullis and Linux side by side (tests/bench, docs/performance.md).
 #
 # Variables: CHECK_ROOT (default $(SRC)/build, i.e. build/pti and build/nopti), CHECK_JOBS
 # (default 2), CHECK_ARGS (more tests/run options, e.g. CHECK_ARGS='--test hello').
@@ -37,5 +37,4 @@ check:
 	$(Q)$(PYTHON) $(SRC)/tests/run --build-root $(CHECK_ROOT) -j $(CHECK_JOBS) \
 		$(check_unit_args) $(CHECK_ARGS)
 
-bench:
-	@echo 'bench: not yet'
+include $(SRC)/tests/bench/bench.mk
