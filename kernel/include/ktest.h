@@ -31,6 +31,12 @@ extern struct ktest_fault_record ktest_last_user_fault;
 struct pt_regs;
 bool ktest_kernel_int3(struct pt_regs *regs);       /* an expected int3 in a kernel self-test */
 void ktest_nmi_hook(struct pt_regs *regs);          /* called by the NMI handler */
+
+/* The entry_windows self-test's hooks (kernel/ktest/ktest_windows.c), called by do_debug, do_nmi
+ * and do_irq: each does nothing unless that suite is running. */
+bool ktest_windows_debug(struct pt_regs *regs, u64 dr6);
+void ktest_windows_nmi(struct pt_regs *regs);
+bool ktest_windows_irq(unsigned vector);
 long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs);
 
 #endif

@@ -147,12 +147,6 @@ static const char *sig_name(int sig)
 
 #ifdef CONFIG_KTEST
 struct ktest_fault_record ktest_last_user_fault;
-
-/* The entry_windows self-test's hooks (kernel/ktest/ktest_windows.c): each does nothing unless
- * that suite is running. */
-bool ktest_windows_debug(struct pt_regs *regs, u64 dr6);
-void ktest_windows_nmi(struct pt_regs *regs);
-bool ktest_windows_irq(unsigned vector);
 #endif
 
 /*
