@@ -5,6 +5,7 @@
 #           "Portcullis" (init=init) and "Portcullis (pti=off)"; timeout 0 boots the first.
 #   run     boot the ISO in QEMU (TCG), COM1 on this terminal; exits with init's status
 #           (0 iff the exit marker says 0; 124 timeout, 125 panic / triple fault / no marker).
+#           RUN_EMULATOR=bochs boots it in Bochs instead (COM1 is then output only).
 #   debug   QEMU stopped at the first instruction with its gdbstub on :1234 (-s -S), in the
 #           background, and GDB attached with the kernel's symbols. COM1 goes to this terminal.
 #
@@ -12,6 +13,7 @@
 #   BOOT_OPTIONS  extra kernel options for both entries, before init= (default: none)
 #   QEMU_CPU      -cpu model (default max)         QEMU_SMP   -smp (default 1)
 #   QEMU_EXTRA    more QEMU arguments               RUN_TIMEOUT seconds, 0 = none (default 300)
+#   RUN_EMULATOR  qemu (default) or bochs, for run   BOCHS_CPU  Bochs model (corei7_icelake_u)
 #   GDB           the debugger (default gdb)   GDB_EXTRA  more GDB arguments, after the attach
 #                 (e.g. GDB_EXTRA="-ex 'break kmain' -ex continue")
 
@@ -22,6 +24,8 @@ QEMU_CPU     ?= max
 QEMU_SMP     ?= 1
 QEMU_EXTRA   ?=
 RUN_TIMEOUT  ?= 300
+RUN_EMULATOR ?= qemu
+BOCHS_CPU    ?= corei7_icelake_u
 BOOT_OPTIONS ?=
 GDB          ?= gdb
 GDB_EXTRA    ?=
@@ -53,8 +57,13 @@ $(ISO): $(BUILD)/portcullis.elf $(USER_PROGS) $(ISO_GRUB_CFG)
 	$(Q)mv -f $@.tmp $@
 
 run: $(ISO)
+ifeq ($(RUN_EMULATOR),bochs)
+	$(Q)$(PYTHON) $(SRC)/tests/run-elf --iso $(ISO) --emulator bochs --cpu '$(BOCHS_CPU)' \
+		--smp $(QEMU_SMP) --timeout $(RUN_TIMEOUT)
+else
 	$(Q)$(PYTHON) $(SRC)/tests/run-elf --iso $(ISO) --cpu '$(QEMU_CPU)' --smp $(QEMU_SMP) \
 		--timeout $(RUN_TIMEOUT) $(if $(strip $(QEMU_EXTRA)),--qemu-extra '$(QEMU_EXTRA)')
+endif
 
 debug: $(ISO)
 	@echo 'debug: QEMU waits for GDB on :1234; COM1 prints here. Quit GDB to stop QEMU.'

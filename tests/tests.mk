@@ -3,13 +3,16 @@
 #   check   1. $(MAKE) unit: the host unit tests (tests/unit/unit.mk, Check), output kept in
 #              $(BUILD)/check/unit.log; their Check summary line is counted by tests/run.
 #           2. tests/run: builds $(CHECK_ROOT)/pti and $(CHECK_ROOT)/nopti and runs every test of
-#              tests/guest-tests.txt on every CPU model, $(CHECK_JOBS) QEMUs at a time.
+#              tests/guest-tests.txt on every leg (QEMU's four CPU models and Bochs's
+#              corei7_icelake_u), $(CHECK_JOBS) emulators at a time; known failures (xfail=)
+#              are reported but do not fail.
 #           Ends with `N passed, N failed` (unit checks + guest runs); fails if anything failed.
 #           Both steps always run, so one failure does not hide the others.
 #   bench   entry-path cost figures, Portcullis and Linux side by side (tests/bench, docs/performance.md).
 #
 # Variables: CHECK_ROOT (default $(SRC)/build, i.e. build/pti and build/nopti), CHECK_JOBS
-# (default 2), CHECK_ARGS (more tests/run options, e.g. CHECK_ARGS='--test hello').
+# (default 2), CHECK_ARGS (more tests/run options, e.g. CHECK_ARGS='--test hello' or
+# CHECK_ARGS='--emulator qemu' to leave Bochs out).
 
 CHECK_ROOT ?= $(SRC)/build
 CHECK_JOBS ?= 2
