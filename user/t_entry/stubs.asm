@@ -18,9 +18,28 @@ global entry_in, entry_out, entry_rsp
 entry_in:         resq 17          ; rax rcx rdx rbx rsp(unused) rbp rsi rdi r8..r15, rflags
 entry_out:        resq 17
 entry_rsp:        resq 1           ; rsp at the faulting instruction
-zero:             resq 1
+zero:             resq 1           ; the #DE divisor
+spin_count:       resq 1           ; entry_spin's iterations
 
 section .text
+
+; LOAD_PATTERN_REGS: every general register from entry_in but RAX, RCX and RSP (which each stub
+; loads at its own moment).
+%macro LOAD_PATTERN_REGS 0
+	mov	rdx, [entry_in + 2*8]
+	mov	rbx, [entry_in + 3*8]
+	mov	rbp, [entry_in + 5*8]
+	mov	rsi, [entry_in + 6*8]
+	mov	rdi, [entry_in + 7*8]
+	mov	r8,  [entry_in + 8*8]
+	mov	r9,  [entry_in + 9*8]
+	mov	r10, [entry_in + 10*8]
+	mov	r11, [entry_in + 11*8]
+	mov	r12, [entry_in + 12*8]
+	mov	r13, [entry_in + 13*8]
+	mov	r14, [entry_in + 14*8]
+	mov	r15, [entry_in + 15*8]
+%endmacro
 
 ; FAULT_STUB name, instruction [, instruction ...] (up to four; brace one that has a comma)
 %macro FAULT_STUB 2-5
@@ -39,19 +58,7 @@ global %1
 	push	qword [entry_in + 16*8]
 	popfq
 	mov	rcx, [entry_in + 1*8]
-	mov	rdx, [entry_in + 2*8]
-	mov	rbx, [entry_in + 3*8]
-	mov	rbp, [entry_in + 5*8]
-	mov	rsi, [entry_in + 6*8]
-	mov	rdi, [entry_in + 7*8]
-	mov	r8,  [entry_in + 8*8]
-	mov	r9,  [entry_in + 9*8]
-	mov	r10, [entry_in + 10*8]
-	mov	r11, [entry_in + 11*8]
-	mov	r12, [entry_in + 12*8]
-	mov	r13, [entry_in + 13*8]
-	mov	r14, [entry_in + 14*8]
-	mov	r15, [entry_in + 15*8]
+	LOAD_PATTERN_REGS
 	mov	rax, [entry_in + 0*8]
 	%2
 %if %0 >= 3
@@ -87,26 +94,12 @@ entry_spin:
 	push	r14
 	push	r15
 	mov	[entry_rsp], rsp
-	mov	rax, rdi                        ; iterations
-	mov	[zero + 0], rax
-	mov	rdx, [entry_in + 2*8]
-	mov	rbx, [entry_in + 3*8]
-	mov	rbp, [entry_in + 5*8]
-	mov	rsi, [entry_in + 6*8]
-	mov	rdi, [entry_in + 7*8]
-	mov	r8,  [entry_in + 8*8]
-	mov	r9,  [entry_in + 9*8]
-	mov	r10, [entry_in + 10*8]
-	mov	r11, [entry_in + 11*8]
-	mov	r12, [entry_in + 12*8]
-	mov	r13, [entry_in + 13*8]
-	mov	r14, [entry_in + 14*8]
-	mov	r15, [entry_in + 15*8]
-	mov	rcx, [zero]
+	mov	[spin_count], rdi               ; iterations
+	LOAD_PATTERN_REGS
+	mov	rcx, [spin_count]
 .loop:
 	dec	rcx
 	jnz	.loop
-	mov	qword [zero], 0
 	mov	rcx, [entry_in + 1*8]
 	mov	rax, [entry_in + 0*8]
 	jmp	entry_store_common
