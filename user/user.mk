@@ -23,7 +23,7 @@ USER_OBJ := $(USER_OUT)/obj
 
 USER_NAMES_64 := init hello \
                  fault_kwrite fault_ud2 fault_div0 fault_noncanon fault_int3 fault_hlt \
-                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows
+                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows t_sysret_ss
 USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32
 
 # Programs that are their own runtime (raw _start, raw syscalls) and link without user/lib.

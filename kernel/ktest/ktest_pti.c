@@ -270,3 +270,24 @@ KTEST_SUITE(gsbase_nmi)
 	ktest_expect(ctx, pc->nmi_seen_user > u0, "%lu NMIs landed in ring 3 meanwhile",
 		     (unsigned long)(pc->nmi_seen_user - u0));
 }
+
+/* ---- SS after SYSRET: a switch away from a task that entered through an interrupt ------------ */
+
+/*
+ * t_sysret_ss -spin is preempted by the timer in ring 3 (an interrupt entry: the CPU loads a null
+ * SS); the scheduler then switches to t_sysret_ss -check, which returns from sched_yield through
+ * SYSRET and uses its stack in compatibility mode. SYSRET keeps SS's hidden attributes on AMD CPUs
+ * and in Bochs, so this fails unless switch_to gives SS a real descriptor.
+ */
+KTEST_SUITE(sysret_ss)
+{
+	char *spin_argv[] = { "t_sysret_ss", "-spin", "300", NULL };
+	char *check_argv[] = { "t_sysret_ss", "-check", "250", NULL };
+	const char *why = NULL;
+	struct task *s = spawn_program("t_sysret_ss", 3, spin_argv, &why);
+	struct task *c = spawn_program("t_sysret_ss", 3, check_argv, &why);
+	int ss = s ? task_wait(s) : -1, sc = c ? task_wait(c) : -1;
+	ktest_expect(ctx, s && c, "spawned the spinner and the checker (%s)", why ? why : "ok");
+	ktest_expect(ctx, ss == 0, "the spinner ran to the end (status %d)", ss);
+	ktest_expect(ctx, sc == 0, "compat-mode stack use after every SYSRET (checker status %d)", sc);
+}

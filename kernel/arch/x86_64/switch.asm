@@ -10,8 +10,8 @@ extern ret_from_fork_c, return_to_user_iret
 
 ; switch_to(prev = RDI, next = RSI)
 ;   Saves the callee-saved registers of prev on its kernel stack, stores its RSP in prev->ksp, and
-;   resumes next from next->ksp. Called with IRQs off; returns (in next's context) with IRQs off.
-;   Clobbers the caller-saved registers, as any call.
+;   resumes next from next->ksp with SS = KERNEL_DS. Called with IRQs off; returns (in next's
+;   context) with IRQs off. Clobbers the caller-saved registers, as any call.
 global switch_to
 switch_to:
 	push	rbp
@@ -22,6 +22,20 @@ switch_to:
 	push	r15
 	mov	[rdi + TASK_RSP], rsp
 	mov	rsp, [rsi + TASK_RSP]
+
+	; SS must hold a real descriptor before next can leave through SYSRET. An interrupt or
+	; exception from ring 3 loads a null SS (every privilege change in long mode does), and prev
+	; may have entered that way; SYSRET writes SS's selector but, on AMD CPUs (and in Bochs on
+	; every model), keeps its hidden attributes, so next's ring 3 would get a null SS's B = 0
+	; under USER_DS: harmless in 64-bit code, a 16-bit stack (or #SS) in compatibility mode
+	; (t_sysret_ss). Intel's SYSRET sets fixed attributes; the load costs a few cycles per switch
+	; and only when SS is not KERNEL_DS already, so it is done on every CPU.
+	mov	eax, ss
+	cmp	eax, KERNEL_DS
+	je	.ss_ok
+	mov	eax, KERNEL_DS
+	mov	ss, eax
+.ss_ok:
 	pop	r15
 	pop	r14
 	pop	r13
