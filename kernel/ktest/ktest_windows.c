@@ -569,11 +569,16 @@ static void mark_user_pcid_stale(void)
 			this_entry_page()->user_flush |= 1;
 }
 
-/* One round trip ended (the heartbeat): give up stale targets, send the next self-IPIs. */
-static void round_end(void)
+/*
+ * One round trip ended (the heartbeat): give up stale targets, send the next self-IPIs. A round
+ * trip that could not reach the targets (could_hit false: in the badiret mode, the returns that
+ * do not fault, among them those of timer interrupts) counts no miss, so that only the chances a
+ * target really had can use up its EW_MISS_LIMIT.
+ */
+static void round_end(bool could_hit)
 {
 	ew.heartbeats++;
-	for (unsigned s = 0; s < EW_SLOTS; s++) {
+	for (unsigned s = 0; could_hit && s < EW_SLOTS; s++) {
 		if (ew.slot[s] >= 0 && ++ew.miss[s] >= EW_MISS_LIMIT) {
 			ew.gaveup++;
 			arm_next(s);
@@ -600,7 +605,7 @@ static void round_end(void)
  * frame into pt_regs and the program is resumed (KTEST_SYS_FAULT_RESUME) through another IRETQ,
  * whose frame gets the saved SS back here.
  */
-static void bad_iret_frame(struct pt_regs *regs)
+static bool bad_iret_frame(struct pt_regs *regs)     /* true: this IRETQ will fault */
 {
 	u64 *frame = (u64 *)regs->rsp;       /* RIP, CS, RFLAGS, RSP, SS on the trampoline stack */
 	bool canonical = frame[0] < 0x0000800000000000ULL || frame[0] >= KERNEL_HALF_BASE;
@@ -611,6 +616,7 @@ static void bad_iret_frame(struct pt_regs *regs)
 		frame[4] = ew.saved_ss;
 		ew.saved_ss = 0;
 	}
+	return !frame[4];
 }
 
 /* A target slot hit at the instruction it is armed on. */
@@ -662,11 +668,8 @@ bool ktest_windows_debug(struct pt_regs *regs, u64 dr6)
 		for (unsigned s = 0; s < EW_SLOTS; s++)
 			if ((dr6 & BIT(s)) && ew.slot[s] >= 0 && ew.t->insns[ew.slot[s]].addr == regs->rip)
 				hit(s, regs, cr3, gs_kernel);
-		if ((dr6 & BIT(3)) && regs->rip == ew.hb_addr) {
-			if (ew.mode->flags & EWM_BAD_IRET)
-				bad_iret_frame(regs);
-			round_end();
-		}
+		if ((dr6 & BIT(3)) && regs->rip == ew.hb_addr)
+			round_end(!(ew.mode->flags & EWM_BAD_IRET) || bad_iret_frame(regs));
 	} else {
 		return false;
 	}
@@ -866,7 +869,7 @@ static void run_kernel_ipis(const struct ew_mode *m)
 		if (ew.ipi_outstanding[v])
 			ew.ipi_late++;
 		cli();
-		round_end();
+		round_end(true);
 	}
 	sti();
 	stop_mode();
@@ -880,7 +883,7 @@ static void run_kernel_timer(const struct ew_mode *m)
 	for (unsigned tick = 0; tick < 40 && !slots_empty(); tick++) {
 		sched_sleep_until(ktime_ns() + 1000000000ULL / CONFIG_HZ);   /* ticks hit the idle task */
 		f = irq_save();
-		round_end();
+		round_end(true);
 		irq_restore(f);
 	}
 	stop_mode();

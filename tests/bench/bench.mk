@@ -6,7 +6,8 @@
 #                                               DEBUG_ENTRY, no KTEST), booted pti=on and pti=off
 #                    $(BENCH_ROOT)/bench-nopti  the same with CONFIG_PAGE_TABLE_ISOLATION=n
 #                  and boots Debian's Linux 6.1 (linux-image-amd64, fetched with apt-get download
-#                  into $(BENCH_ROOT)/bench-linux on first use) with the same programs as init.
+#                  into $(BENCH_ROOT)/bench-linux on first use) with the same programs as init;
+#                  the PTI+PCID column boots $(BENCH_ROOT)/bench under Bochs (PCID CPU model).
 #                  Prints the table and rewrites docs/performance.md. Figures only: nothing is
 #                  asserted; the target fails only if a build or a boot is broken.
 #   bench-programs the programs alone, in $(BUILD)/user: bench.elf (USER_NAMES_64) and bench32.elf

@@ -5,8 +5,11 @@
   * write_initramfs(): a newc cpio archive written directly (no cpio tool, no root: the
     /dev/console node is just a header);
   * parse_output(): the `bench: ...` lines of user/bench/bench.c;
-  * QemuLog: reads a QEMU log written with `-d int,mmu[,exec,nochain]` and splits it into the
-    windows that bench's marker mode (-m K) delimits with INT 0x80 markers.
+  * read_qemu_log(): reads a QEMU log written with `-d int,mmu[,exec,nochain]` and splits it
+    into the windows that bench's marker mode (-m K) delimits with INT 0x80 markers;
+  * bochs_count_script() and read_bochs_debugger(): the same windows under Bochs, whose internal
+    debugger stops at every MOV to CR3 of the kernel and at the markers, and prints the
+    registers: the value written tells whether the write flushes (CR3 bit 63, NOFLUSH).
 """
 
 import glob
@@ -15,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 
 MARK_BASE = 0x7ff00000          # bench.c: MARK_BASE + MARK_ABI + 16 * path + 2 * kind + end
@@ -193,6 +197,7 @@ class Window:
     def __init__(self, wid):
         self.id = wid
         self.cr3 = 0            # "CR3 update" lines: mov to CR3 with paging on (each flushes the TLB)
+        self.flush = 0          # Bochs: MOV to CR3 without the NOFLUSH bit (63)
         self.cr0 = 0
         self.cr4 = 0
         self.irqs = Counter()   # (vector, cpl) of hardware interrupts and exceptions
@@ -238,6 +243,126 @@ def read_qemu_log(path, want_tbs=False):
                 m = INTLINE.match(line)
                 if m and m.group(2) == '0':
                     cur.irqs[(int(m.group(1), 16), int(m.group(3)))] += 1
+    return wins
+
+
+# ---------------------------------------------------------------------------------------------
+# Bochs's debugger: CR3 writes and whether they flush.
+#
+# QEMU logs CR3 writes but has no PCID, so every write flushes; Bochs has PCID but no such log
+# (and flushes on every write too, ignoring NOFLUSH, so its TLB cannot tell either). What the
+# kernel asks for is in the value it writes: a MOV to CR3 keeps the TLB entries of the PCID it
+# loads only if bit 63 is set (with CR4.PCIDE on; Portcullis never sets the bit otherwise). So the
+# count run puts a breakpoint on every MOV to CR3 in the kernel image (found by a linear sweep of
+# its executable segments, as scripts/genwindows does for the entry text) and on the INT 0x80 of
+# bench's marker function, and prints the registers at each stop.
+
+BOCHS_MAX_BPOINTS = 16          # BX_DBG_MAX_LIN_BPOINTS, and as many physical ones (Bochs 2.7)
+BX_STOP = re.compile(r'^\(\d+\) \[0x[0-9a-f]+\] [0-9a-f]{4}:[0-9a-f]+ \([^)]*\): (.*?)\s*;')
+BX_REG = re.compile(r'^(r[a-z0-9]+)\s*: ([0-9a-f]{8})_([0-9a-f]{8})\s*$')
+MOV_CR3 = re.compile(r'^mov\s+cr3,\s*(\w+)$')
+
+
+def _sweep(data, vma):
+    """[(address, instruction text)] of code bytes loaded at vma (objdump's linear sweep)."""
+    with tempfile.NamedTemporaryFile(suffix='.bin') as tmp:
+        tmp.write(data)
+        tmp.flush()
+        out = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', '-M', 'intel',
+                              f'--adjust-vma={vma:#x}', tmp.name], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, check=True).stdout.decode(errors='replace')
+    insns = []
+    for line in out.splitlines():
+        parts = line.split('\t')
+        if len(parts) >= 3 and parts[0].strip().endswith(':'):
+            insns.append((int(parts[0].strip()[:-1], 16), ' '.join(parts[2].split())))
+    return insns
+
+
+def cr3_write_sites(kernel):
+    """[(virtual, physical, register)] of every MOV to CR3 in the 64-bit code of kernel (ELF)."""
+    out = subprocess.run(['readelf', '-lW', kernel], stdout=subprocess.PIPE, check=True,
+                         stderr=subprocess.PIPE).stdout.decode()
+    sites = []
+    with open(kernel, 'rb') as fh:
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) < 8 or f[0] != 'LOAD' or 'E' not in ''.join(f[6:-1]):
+                continue
+            off, vaddr, paddr, filesz = (int(x, 16) for x in f[1:5])
+            if vaddr < 0xffff800000000000:
+                continue            # .boot: 32-bit code before paging, not in any window
+            fh.seek(off)
+            for addr, text in _sweep(fh.read(filesz), vaddr):
+                m = MOV_CR3.match(text)
+                if m:
+                    sites.append((addr, addr - vaddr + paddr, m.group(1)))
+    if not sites:
+        raise BenchError(f'{kernel}: no MOV to CR3 found')
+    return sites
+
+
+def marker_site(program):
+    """Address of the INT 0x80 in bench's marker function (bench_mark64 or bench_mark32)."""
+    out = subprocess.run(['objdump', '-d', '-M', 'intel', program], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, check=True).stdout.decode(errors='replace')
+    inside = False
+    for line in out.splitlines():
+        if re.match(r'^[0-9a-f]+ <bench_mark(64|32)>:', line):
+            inside = True
+        elif inside and re.search(r'\tint\s+0x80', line):
+            return int(line.split(':')[0], 16)
+        elif inside and not line.strip():
+            break
+    raise BenchError(f'{program}: no INT 0x80 in bench_mark64/bench_mark32')
+
+
+def bochs_count_script(kernel, program, stops):
+    """Debugger commands: a breakpoint on every CR3 write of kernel and on program's marker,
+    then up to `stops` times continue and print the registers."""
+    sites = cr3_write_sites(kernel)
+    lines = [f'lb {marker_site(program):#x}']
+    free_lin = BOCHS_MAX_BPOINTS - 1
+    for virt, phys, _ in sites:
+        if free_lin:
+            lines.append(f'lb {virt:#x}')
+            free_lin -= 1
+        else:
+            lines.append(f'pb {phys:#x}')
+    if len(sites) > 2 * BOCHS_MAX_BPOINTS - 1:
+        raise BenchError(f'{kernel}: {len(sites)} CR3 writes, more than Bochs has breakpoints')
+    return '\n'.join(lines + ['c', 'r'] * stops + ['quit', ''])
+
+
+def read_bochs_debugger(text):
+    """{window id: Window} from what Bochs's debugger printed for bochs_count_script."""
+    wins = {}
+    cur = None
+    insn, regs = None, {}
+    for line in text.splitlines():
+        m = BX_STOP.match(line)
+        if m:
+            insn, regs = m.group(1).strip(), {}
+            continue
+        if insn is None:
+            continue
+        m = BX_REG.match(line)
+        if m:
+            regs[m.group(1)] = int(m.group(2) + m.group(3), 16)
+            continue
+        if not line.startswith('eflags'):
+            continue
+        # The stop is complete: registers as they were before the instruction ran.
+        mc = MOV_CR3.match(insn)
+        if insn.startswith('int 0x80') and 'rax' in regs:
+            v = regs['rax'] & 0xffffffff
+            if v & MARK_MASK == MARK_BASE:
+                cur = None if v & 1 else wins.setdefault(v, Window(v))
+        elif mc and cur is not None and mc.group(1) in regs:
+            cur.cr3 += 1
+            if not regs[mc.group(1)] >> 63:
+                cur.flush += 1
+        insn = None
     return wins
 
 

@@ -681,12 +681,15 @@ def _bochs_exit_message(text):
     return m.group(1).strip() if m else None
 
 
-def run_bochs(config, workdir, timeout=120, stdout=None, log_stream=None, grace=3.0, extra=()):
+def run_bochs(config, workdir, timeout=120, stdout=None, log_stream=None, grace=3.0, extra=(),
+              debugger=None):
     """Run Bochs on config (bochsrc lines from bochs_config) with COM1 and COM2 on our pipes.
 
     workdir: a directory for bochsrc, the debugger script and Bochs's log. extra: more bochsrc
-    lines, last (a later directive overrides the parameters it names). Otherwise as run_qemu
-    (COM1 streamed to stdout with the markers stripped, COM2 to log_stream).
+    lines, last (a later directive overrides the parameters it names). debugger: the commands for
+    Bochs's internal debugger (default BOCHS_DEBUGGER_SCRIPT: run to the end); what the debugger
+    prints is in res.emu_output. Otherwise as run_qemu (COM1 streamed to stdout with the markers
+    stripped, COM2 to log_stream).
     """
     res = Result('bochs')
     com1_r, com1_w = os.pipe()
@@ -700,7 +703,7 @@ def run_bochs(config, workdir, timeout=120, stdout=None, log_stream=None, grace=
             f'com2: enabled=1, mode=file, dev=/proc/self/fd/{com2_w}',
             f'log: {bochs_path(logfile)}'] + list(extra)) + '\n')
     with open(script, 'w') as fh:
-        fh.write(BOCHS_DEBUGGER_SCRIPT)
+        fh.write(BOCHS_DEBUGGER_SCRIPT if debugger is None else debugger)
     cmd = [BOCHS, '-q', '-f', rc, '-rc', script]
     ms, timed_out = _supervise(cmd, res, com1_r, com2_r, [com1_w, com2_w], None, True, timeout,
                                stdout, log_stream, grace)
@@ -756,7 +759,7 @@ def program_name(path):
 
 def boot_program(build='build', program=None, args=(), cpu=None, smp=1, append='', ktest=None,
                  timeout=None, stdout=None, log_stream=None, extra_modules=True, kernel=None,
-                 qemu_extra=(), emulator='qemu', bochs_extra=()):
+                 qemu_extra=(), emulator='qemu', bochs_extra=(), bochs_script=None):
     """Boot DIR/portcullis.elf with program (a static ELF anywhere) as init, plus args.
 
     The module name of program is its basename without .elf, and init= carries that name and
@@ -764,7 +767,7 @@ def boot_program(build='build', program=None, args=(), cpu=None, smp=1, append='
     program, no init= is given (the kernel then runs its default, or only ktest=).
     emulator: 'qemu' or 'bochs'; cpu: its CPU model (default DEFAULT_CPU[emulator]); timeout:
     seconds (default DEFAULT_TIMEOUT[emulator]; 0 = none). qemu_extra: more QEMU arguments;
-    bochs_extra: more bochsrc lines.
+    bochs_extra: more bochsrc lines; bochs_script: the Bochs debugger's commands (run_bochs).
     """
     check_emulator(emulator)
     cpu = cpu or DEFAULT_CPU[emulator]
@@ -797,7 +800,7 @@ def boot_program(build='build', program=None, args=(), cpu=None, smp=1, append='
         if emulator == 'bochs':
             cfg = bochs_config(cpu=cpu, smp=smp, cdrom=iso, disk=disk)
             res = run_bochs(cfg, tmp, timeout=timeout, stdout=stdout, log_stream=log_stream,
-                            extra=bochs_extra)
+                            extra=bochs_extra, debugger=bochs_script)
         else:
             qargs = qemu_base_args(cpu=cpu, smp=smp) + [
                 '-boot', 'd',

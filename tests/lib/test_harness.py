@@ -403,3 +403,37 @@ class EvaluateTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class BochsCountTest(unittest.TestCase):
+    """tests/bench/benchlib.py: reading what Bochs's debugger printed in a bench count run."""
+
+    @staticmethod
+    def stop(insn, **regs):
+        lines = [f'(0) Breakpoint 1, 0xffffffff80109000 in ?? ()', 'Next at t=1',
+                 f'(0) [0x000000109000] 0010:ffffffff80109000 (unk. ctxt): {insn:<24} ; 0f22dc',
+                 'CPU0:']
+        for name in ('rax', 'rcx', 'rsp', 'r14'):
+            v = regs.get(name, 0)
+            lines.append(f'{name:<3}: {v >> 32:08x}_{v & 0xffffffff:08x}')
+        lines.append('eflags 0x00000002: id vip vif ac vm rf nt IOPL=0 of df if tf sf zf af pf cf')
+        return lines
+
+    def test_windows_count_writes_and_flushes(self):
+        sys.path.insert(0, os.path.join(harness.SRC, 'tests', 'bench'))
+        import benchlib
+        keep = 0x8000000000181801
+        text = '\n'.join(
+            self.stop('mov cr3, rax', rax=0x180000)                  # before any window
+            + self.stop('int 0x80', rax=0x7ff00000)                  # base window opens
+            + self.stop('int 0x80', rax=0x7ff00001)                  # and closes
+            + self.stop('int 0x80', rax=0x7ff00002)                  # path window
+            + self.stop('mov cr3, rsp', rsp=keep & ~0x1800)          # entry: NOFLUSH
+            + self.stop('mov cr3, rsp', rsp=keep)                    # exit: NOFLUSH
+            + self.stop('mov cr3, r14', r14=0x181801)                # a flushing write
+            + self.stop('int 0x80', rax=0x7ff00003)
+            + self.stop('mov cr3, rcx', rcx=0x180000))               # after: not counted
+        wins = benchlib.read_bochs_debugger(text)
+        self.assertEqual(sorted(wins), [0x7ff00000, 0x7ff00002])
+        self.assertEqual((wins[0x7ff00000].cr3, wins[0x7ff00000].flush), (0, 0))
+        self.assertEqual((wins[0x7ff00002].cr3, wins[0x7ff00002].flush), (3, 1))
