@@ -45,7 +45,7 @@ user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
 USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
 USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
 # Ordinary C programs built with Debian's musl-gcc -static (musl-tools), one .c each in user/musl/.
-USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal
+USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault
 USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
 USER_MUSL_CC    ?= musl-gcc
 

@@ -757,6 +757,67 @@ def program_name(path):
     return name[:-4] if name.endswith('.elf') else name
 
 
+# ---------------------------------------------------------------------------------------------
+# The reference: the same static binary on this Linux host.
+
+HOST_ENV = {'HOME': '/', 'TERM': 'linux'}     # the environment Portcullis gives init (exec.c)
+
+
+def run_on_host(program, args=(), build=None, timeout=30):
+    """Run a static program on this (Linux x86-64) host as Portcullis would run it as init.
+
+    The same argv (argv[0] is the module name, not the file's path), the same environment
+    (HOME=/ TERM=linux), stdout and stderr together on a terminal, as the guest's console is
+    (so stdio buffers by lines on both), output post-processing (ONLCR) off. The working
+    directory holds a link NAME -> DIR/user/NAME.elf for every program of build (the guest's
+    root directory lists the same modules), so a relative path names the same file on both.
+    Returns (status, output): the exit status as a shell reports it (128 + signal when killed),
+    and the bytes written. Raises HarnessError if the program cannot be started or times out.
+    """
+    import pty
+    import termios
+    name = program_name(program)
+    with tempfile.TemporaryDirectory(prefix='portcullis-host-') as cwd:
+        for f, n in (user_modules(build) if build else []):
+            os.symlink(os.path.abspath(f), os.path.join(cwd, n))
+        master, slave = pty.openpty()
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.OPOST                       # oflag: no "\n" -> "\r\n"
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        try:
+            p = subprocess.Popen([name] + list(args), executable=os.path.abspath(program),
+                                 stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, cwd=cwd,
+                                 env=dict(HOST_ENV), close_fds=True, start_new_session=True)
+        except OSError as e:
+            os.close(master)
+            os.close(slave)
+            raise HarnessError(f'cannot run {program} on the host: {e}')
+        os.close(slave)
+        out = b''
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    p.kill()
+                    p.wait()
+                    raise HarnessError(f'{name} on the host: no exit in {timeout:.0f} s')
+                r, _, _ = select.select([master], [], [], min(left, 0.5))
+                if r:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:               # EIO: every writer has gone
+                        data = b''
+                    if not data:
+                        break
+                    out += data
+            p.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            os.close(master)
+    status = p.returncode if p.returncode >= 0 else 128 - p.returncode
+    return status, out
+
+
 def boot_program(build='build', program=None, args=(), cpu=None, smp=1, append='', ktest=None,
                  timeout=None, stdout=None, log_stream=None, extra_modules=True, kernel=None,
                  qemu_extra=(), emulator='qemu', bochs_extra=(), bochs_script=None):

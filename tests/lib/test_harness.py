@@ -400,9 +400,15 @@ class EvaluateTest(unittest.TestCase):
                                        {'storm'})
         self.assertIn('kernel panic', problems)
 
+    def test_linux_reference(self):
+        t = run.Test('d', 'prog', [], '', [('linux', None)], ['all'], 'x:1')
+        self.assertEqual(run.evaluate(t, self.result(0, 'a\nb\n'), (), (0, b'a\nb\n')), ([], []))
+        problems, _ = run.evaluate(t, self.result(1, 'a\nc\n'), (), (0, b'a\nb\n'))
+        self.assertIn('exit status 1, on Linux 0', problems)
+        self.assertTrue(any('line 2' in p for p in problems), problems)
+        problems, _ = run.evaluate(t, self.result(0, 'a\nb\nc'), (), (0, b'a\nb\n'))
+        self.assertTrue(any('differs from Linux: line 3' in p for p in problems), problems)
 
-if __name__ == '__main__':
-    unittest.main()
 
 
 class BochsCountTest(unittest.TestCase):
@@ -437,3 +443,7 @@ class BochsCountTest(unittest.TestCase):
         self.assertEqual(sorted(wins), [0x7ff00000, 0x7ff00002])
         self.assertEqual((wins[0x7ff00000].cr3, wins[0x7ff00000].flush), (0, 0))
         self.assertEqual((wins[0x7ff00002].cr3, wins[0x7ff00002].flush), (3, 1))
+
+
+if __name__ == '__main__':
+    unittest.main()
