@@ -23,8 +23,8 @@ USER_OBJ := $(USER_OUT)/obj
 
 USER_NAMES_64 := init hello \
                  fault_kwrite fault_ud2 fault_div0 fault_noncanon fault_int3 fault_hlt \
-                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows t_sysret_ss
-USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32
+                 t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows t_sysret_ss t_files t_nanosleep
+USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32 t_signal32 t_sigreturn32 t_files32 t_nanosleep32
 
 # Programs that are their own runtime (raw _start, raw syscalls) and link without user/lib.
 USER_NAMES_NOLIB := hello hello32
@@ -32,6 +32,8 @@ USER_NAMES_NOLIB := hello hello32
 # Sources of a program, relative to user/: user_srcs_NAME if set, else every .c and .asm in
 # user/NAME/ if that directory exists, else user/NAME.c.
 user_srcs_t_sys32 := t_sys.c
+user_srcs_t_nanosleep32 := t_nanosleep.c
+user_srcs_t_files32 := t_files.c
 user_srcs_fpu     := fpu/fpu.c fpu/loop64.asm
 user_srcs_fpu32   := fpu/fpu.c fpu/loop32.asm
 
@@ -45,7 +47,7 @@ user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
 USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
 USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
 # Ordinary C programs built with Debian's musl-gcc -static (musl-tools), one .c each in user/musl/.
-USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault
+USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault musl_files
 USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
 USER_MUSL_CC    ?= musl-gcc
 

@@ -17,6 +17,7 @@
 #include "vdso.h"
 #include "entry.h"
 #include "bootparams.h"
+#include "fs.h"
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -152,6 +153,11 @@ struct task *spawn_program(const char *name, int argc, char *const argv[], const
 		mm_destroy(mm);
 		*why = "out of memory";
 		return NULL;
+	}
+	t->files = files_alloc();
+	if (!t->files) {
+		*why = "out of memory";
+		goto fail;
 	}
 	for (unsigned i = 0; i < img.nsegs; i++) {
 		if (map_segment(mm, file, &img.segs[i])) {

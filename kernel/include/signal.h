@@ -108,4 +108,79 @@ static_assert(sizeof(struct user_siginfo) == 128, "siginfo");
 static_assert(sizeof(struct user_sigcontext) == 256, "sigcontext");
 static_assert(sizeof(struct user_ucontext) == 304, "ucontext");
 
+/* ---- the ia32 ABI (32-bit programs), as Linux's IA32 emulation lays it out ---------------------- */
+
+struct compat_sigaction {         /* rt_sigaction (174): struct sigaction with 32-bit words */
+	u32 handler, flags, restorer;
+	u32 mask[2];
+};
+
+struct compat_old_sigaction {     /* sigaction (67): struct old_sigaction */
+	u32 handler, mask, flags, restorer;
+};
+
+struct compat_stack_t { u32 ss_sp; s32 ss_flags; u32 ss_size; };
+
+struct compat_siginfo {           /* 128 bytes; the union starts at 12 */
+	s32 si_signo, si_errno, si_code;
+	union {
+		struct { u32 addr; } fault;
+		struct { s32 pid; u32 uid; } kill;
+		u8 raw[116];
+	};
+};
+
+struct sigcontext_32 {            /* 88 bytes */
+	u16 gs, gsh, fs, fsh, es, esh, ds, dsh;
+	u32 di, si, bp, sp, bx, dx, cx, ax, trapno, err, ip;
+	u16 cs, csh;
+	u32 flags, sp_at_signal;
+	u16 ss, ssh;
+	u32 fpstate, oldmask, cr2;
+};
+
+struct ucontext_ia32 {
+	u32 uc_flags, uc_link;
+	struct compat_stack_t uc_stack;
+	struct sigcontext_32 uc_mcontext;
+	u32 uc_sigmask[2];
+};
+
+/* The i387 header Linux puts in front of the FXSAVE/XSAVE image of an ia32 frame (struct
+ * _fpstate_32 up to its FXSR part): the FSAVE-format environment and registers, then the status
+ * word and magic (0: FXSR data follows). */
+struct fregs_state_32 {
+	u32 cwd, swd, twd, fip, fcs, foo, fos;
+	u8 st_space[80];              /* st0..st7, 10 bytes each */
+	u16 status, magic;
+};
+
+#define FXSR_MAGIC 0x0000
+
+struct rt_sigframe_ia32 {         /* handlers with SA_SIGINFO */
+	u32 pretcode;                 /* the restorer: __kernel_rt_sigreturn unless SA_RESTORER */
+	s32 sig;
+	u32 pinfo, puc;
+	struct compat_siginfo info;
+	struct ucontext_ia32 uc;
+	u8 retcode[8];                /* `mov $173, %eax; int $0x80`, for old debuggers */
+	/* the i387 header, then the FXSAVE/XSAVE image (64-byte aligned) and FP_XSTATE_MAGIC2 */
+};
+
+struct sigframe_ia32 {            /* handlers without SA_SIGINFO */
+	u32 pretcode;                 /* the restorer: __kernel_sigreturn unless SA_RESTORER */
+	s32 sig;
+	struct sigcontext_32 sc;
+	u8 fpstate_unused[624];       /* struct _fpstate_32; the real one follows retcode */
+	u32 extramask;                /* signals 33..64 of the old mask */
+	u8 retcode[8];                /* `pop %eax; mov $119, %eax; int $0x80` */
+};
+
+static_assert(sizeof(struct compat_siginfo) == 128, "compat siginfo");
+static_assert(sizeof(struct sigcontext_32) == 88, "sigcontext_32");
+static_assert(sizeof(struct ucontext_ia32) == 116, "ucontext_ia32");
+static_assert(sizeof(struct fregs_state_32) == 112, "fregs_state_32");
+static_assert(sizeof(struct rt_sigframe_ia32) == 268, "rt_sigframe_ia32");
+static_assert(sizeof(struct sigframe_ia32) == 732, "sigframe_ia32");
+
 #endif

@@ -38,4 +38,43 @@ long sys_getppid(void);
 long sys_pause(void);
 long sys_rt_sigsuspend(u64 umask, u64 setsize);
 
+/* Files (kernel/fs/file.c). */
+long sys_read(u64 fd, u64 buf, u64 count);
+long sys_open(u64 path, u64 flags, u64 mode);
+long sys_openat(u64 dirfd, u64 path, u64 flags, u64 mode);
+long sys_close(u64 fd);
+long sys_dup(u64 fd);
+long sys_dup2(u64 oldfd, u64 newfd);
+long sys_dup3(u64 oldfd, u64 newfd, u64 flags);
+long sys_fcntl(u64 fd, u64 cmd, u64 arg);
+long sys_stat(u64 path, u64 st);
+long sys_fstat(u64 fd, u64 st);
+long sys_newfstatat(u64 dirfd, u64 path, u64 st, u64 flags);
+long sys_lseek(u64 fd, u64 off, u64 whence);
+long sys_pread64(u64 fd, u64 buf, u64 count, u64 pos);
+long sys_readv(u64 fd, u64 iov, u64 cnt);
+long sys_access(u64 path, u64 mode);
+long sys_faccessat(u64 dirfd, u64 path, u64 mode);
+long sys_readlink(u64 path, u64 buf, u64 size);
+long sys_readlinkat(u64 dirfd, u64 path, u64 buf, u64 size);
+long sys_getdents64(u64 fd, u64 dirp, u64 count);
+long sys_getcwd(u64 buf, u64 size);
+long sys_chdir(u64 path);
+long sys_fchdir(u64 fd);
+long compat_sys_lseek(u64 fd, u64 off, u64 whence);
+long compat_sys_llseek(u64 fd, u64 hi, u64 lo, u64 result, u64 whence);
+long compat_sys_pread64(u64 fd, u64 buf, u64 count, u64 lo, u64 hi);
+long compat_sys_readv(u64 fd, u64 iov, u64 cnt);
+long compat_sys_fstat64(u64 fd, u64 st);
+long compat_sys_stat64(u64 path, u64 st);
+long compat_sys_fstatat64(u64 dirfd, u64 path, u64 st, u64 flags);
+long compat_sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize);
+long compat_sys_sigaction(u64 sig, u64 uact, u64 uoact);
+long compat_sys_signal(u64 sig, u64 handler);
+long compat_sys_rt_sigreturn(void);
+long compat_sys_sigreturn(void);
+long compat_sys_sigaltstack(u64 uss, u64 uoss);
+long sys_clock_nanosleep(u64 clk, u64 flags, u64 req, u64 rem);
+long compat_sys_clock_nanosleep(u64 clk, u64 flags, u64 req, u64 rem);
+
 #endif

@@ -46,6 +46,7 @@ struct task {
 	u64 clear_child_tid;          /* set_tid_address */
 	struct task *parent;
 	struct signals *sig;          /* handlers, masks, pending signals (kernel/proc/signal.c) */
+	struct files *files;          /* descriptors and working directory (kernel/fs/file.c) */
 	u16 fsindex, gsindex;
 	void *fpu;                    /* FXSAVE/XSAVE area, 64-byte aligned */
 	struct task *next;            /* run queue / all-tasks list links */

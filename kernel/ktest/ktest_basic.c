@@ -6,6 +6,9 @@
 #include "task.h"
 #include "pti.h"
 #include "printk.h"
+#include "signal.h"
+#include "time.h"
+#include "sched.h"
 
 KTEST_SUITE(pmm)
 {
@@ -129,4 +132,32 @@ KTEST_SUITE(sigreturn_fuzz)
 			ktest_diag("seed %s: status %d", seed, st);
 	}
 	ktest_expect(ctx, dead == n, "%u of %u hostile sigreturn frames ended only their program", dead, n);
+}
+
+/* nanosleep and clock_nanosleep, 64-bit and i386: an ignored signal leaves the sleep alone, a
+ * handled one ends it with -EINTR and the time left (t_nanosleep checks both and exits 0). */
+KTEST_SUITE(nanosleep_eintr)
+{
+	static const struct { const char *prog, *arg; } cases[] = {
+		{ "t_nanosleep", NULL }, { "t_nanosleep", "clock" },
+		{ "t_nanosleep32", NULL }, { "t_nanosleep32", "clock" },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[] = { (char *)cases[i].prog, (char *)cases[i].arg, NULL };
+		const char *why = NULL;
+		struct task *t = spawn_program(cases[i].prog, cases[i].arg ? 2 : 1, argv, &why);
+		if (!t) {
+			ktest_expect(ctx, false, "spawn %s: %s", cases[i].prog, why);
+			continue;
+		}
+		sched_sleep_until(ktime_ns() + 300000000ULL);          /* it is asleep by now */
+		signal_send(t, &(struct ksiginfo){ SIGUSR2, SI_USER, 0, 0, 0, 0 });
+		sched_sleep_until(ktime_ns() + 300000000ULL);
+		bool still = !t->exited;
+		signal_send(t, &(struct ksiginfo){ SIGUSR1, SI_USER, 0, 0, 0, 0 });
+		int st = task_wait(t);
+		ktest_expect(ctx, still && st == 0, "%s %s: SIGUSR2 (ignored) left it asleep: %s; SIGUSR1 "
+			     "ended it with -EINTR and rem (status %d)", cases[i].prog,
+			     cases[i].arg ? cases[i].arg : "", still ? "yes" : "no", st);
+	}
 }

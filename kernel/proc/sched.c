@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "segment.h"
 #include "fsgsbase.h"
+#include "fs.h"
 
 struct percpu percpu_data[CONFIG_NR_CPUS];
 int next_pid = 1;
@@ -149,6 +150,7 @@ void task_free(struct task *t)
 	mm_destroy(t->mm);
 	fpu_free_state(t->fpu);
 	signals_free(t->sig);
+	files_put(t->files);
 	pmm_free(virt_to_phys(t->kstack), KSTACK_ORDER);
 	kfree(t);
 }
@@ -219,15 +221,8 @@ void schedule(void)
 		write_fsbase(next->fs_base);
 		write_user_gsbase(next->gs_base);
 	}
-	/* AMD: an interrupt in ring 0 may leave SS null, which SYSRET then keeps with wrong attributes
-	 * for a compat task. Load a real kernel SS before switching (Linux's SYSRET_SS_ATTRS fix). */
-	if (cpu.amd) {
-		u16 ss;
-		__asm__ __volatile__("mov %%ss, %0" : "=r"(ss));
-		if (ss != KERNEL_DS)
-			__asm__ __volatile__("mov %0, %%ss" :: "r"((u16)KERNEL_DS));
-	}
 	signal_update_exit_work(next);       /* exit work is per CPU; signals are per task */
+	/* switch_to also loads KERNEL_DS into a null SS, for next's SYSRET (switch.asm). */
 	switch_to(prev, next);
 	irq_restore(f);
 }

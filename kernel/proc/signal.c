@@ -1,7 +1,9 @@
 /*
- * signal.c - POSIX signals for 64-bit programs, with Linux's x86-64 ABI: rt_sigaction,
- * rt_sigprocmask, sigaltstack, kill/tkill/tgkill, pause/rt_sigsuspend, and delivery with Linux's
- * signal frame (siginfo, ucontext, the FPU/XSAVE image, the restorer), undone by rt_sigreturn.
+ * signal.c - POSIX signals with Linux's x86-64 ABI: rt_sigaction, rt_sigprocmask, sigaltstack,
+ * kill/tkill/tgkill, pause/rt_sigsuspend, and delivery with Linux's signal frame (siginfo,
+ * ucontext, the FPU/XSAVE image, the restorer), undone by rt_sigreturn. 32-bit programs get
+ * Linux's ia32 frames instead (rt_sigframe_ia32 with SA_SIGINFO, sigframe_ia32 without, the
+ * i387 header in front of the FXSAVE/XSAVE image), undone by the i386 rt_sigreturn/sigreturn.
  *
  * Delivery happens on the way back to ring 3 (exit_to_user_mode), when EXIT_WORK_SIGNAL is set in
  * the CPU's entry page for the running task. rt_sigreturn takes nothing from ring 3 on trust: the
@@ -20,6 +22,8 @@
 #include "string.h"
 #include "printk.h"
 #include "sched.h"
+#include "memlayout.h"
+#include "vdso.h"
 
 struct signals {
 	struct k_sigaction action[NSIG];
@@ -66,11 +70,27 @@ void signal_update_exit_work(struct task *t)
 				     "i"(offsetof(struct entry_page, exit_work)) : "memory");
 }
 
+static bool default_ignored(int sig);
+
+/* Is sig discarded on arrival? Ignored (SIG_IGN, or SIG_DFL with an ignoring default) and not
+ * blocked, as Linux's sig_ignored: a blocked one stays pending in case the action changes. */
+static bool sig_discarded(const struct signals *s, int sig)
+{
+	u64 h = s->action[sig - 1].handler;
+	return !(s->blocked & sigbit(sig)) && (h == SIG_IGN || (h == SIG_DFL && default_ignored(sig)));
+}
+
+/* Make sig pending for t (with its siginfo) and wake t if that makes it deliverable. An ignored
+ * signal is dropped here, so it neither wakes a sleeper nor interrupts nanosleep. */
 void signal_send(struct task *t, const struct ksiginfo *info)
 {
 	if (!t->sig || info->signo < 1 || info->signo > NSIG)
 		return;
 	u64 f = irq_save();
+	if (sig_discarded(t->sig, info->signo)) {
+		irq_restore(f);
+		return;
+	}
 	t->sig->pending |= sigbit(info->signo);
 	t->sig->info[info->signo - 1] = *info;
 	if (t == current)
@@ -177,6 +197,9 @@ static bool setup_rt_frame(int sig, const struct k_sigaction *ka, const struct k
 	return true;
 }
 
+static bool setup_frame_ia32(int sig, const struct k_sigaction *ka, const struct ksiginfo *info,
+			     struct pt_regs *regs);
+
 /* Deliver one deliverable signal (exit_to_user_mode calls this while there are some). */
 void do_signal(struct pt_regs *regs)
 {
@@ -210,7 +233,7 @@ void do_signal(struct pt_regs *regs)
 	}
 	if (ka.flags & SA_RESETHAND)
 		s->action[sig - 1].handler = SIG_DFL;
-	if (!setup_rt_frame(sig, &ka, &info, regs)) {
+	if (!(t->compat ? setup_frame_ia32(sig, &ka, &info, regs) : setup_rt_frame(sig, &ka, &info, regs))) {
 		pr_err("%s[%d]: cannot deliver signal %d (bad stack or no restorer): killed by SIGSEGV\n",
 		       t->name, t->pid, sig);
 		task_exit(128 + SIGSEGV);
@@ -225,6 +248,15 @@ void do_signal(struct pt_regs *regs)
 }
 
 /* ---- system calls ------------------------------------------------------------------------------ */
+
+/* Install act for sig (the three sigaction calls). Ignoring a signal discards it if pending, as
+ * POSIX asks. */
+static void set_action(struct signals *s, int sig, struct k_sigaction act)
+{
+	s->action[sig - 1] = act;
+	if (act.handler == SIG_IGN || (act.handler == SIG_DFL && default_ignored(sig)))
+		s->pending &= ~sigbit(sig);
+}
 
 long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize)
 {
@@ -241,12 +273,8 @@ long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize)
 	}
 	if (uoact && copy_to_user((void *)uoact, &old, sizeof(old)))
 		return -EFAULT;
-	if (uact) {
-		s->action[sig - 1] = act;
-		/* Ignoring a signal discards it if pending (as POSIX asks). */
-		if (act.handler == SIG_IGN || (act.handler == SIG_DFL && default_ignored(sig)))
-			s->pending &= ~sigbit(sig);
-	}
+	if (uact)
+		set_action(s, (int)sig, act);
 	return 0;
 }
 
@@ -273,30 +301,47 @@ long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize)
 	return 0;
 }
 
-long sys_sigaltstack(u64 uss, u64 uoss)
+/* The current alternate stack as sigaltstack reports it (SS_ONSTACK while running on it). */
+static struct user_stack_t altstack_get(void)
 {
 	struct signals *s = current->sig;
 	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
-	struct user_stack_t old = s->altstack, ss;
+	struct user_stack_t old = s->altstack;
 	if (on_altstack(s, regs->rsp))
 		old.ss_flags = SS_ONSTACK;
+	return old;
+}
+
+/* Check a new alternate stack (and normalise a disabled one); 0 or -errno. */
+static long altstack_check(struct user_stack_t *ss)
+{
+	struct signals *s = current->sig;
+	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	if (on_altstack(s, regs->rsp))
+		return -EPERM;
+	if (ss->ss_flags & ~SS_DISABLE)
+		return -EINVAL;
+	if (ss->ss_flags & SS_DISABLE)
+		ss->ss_sp = ss->ss_size = 0;
+	else if (ss->ss_size < MINSIGSTKSZ)
+		return -ENOMEM;
+	return 0;
+}
+
+long sys_sigaltstack(u64 uss, u64 uoss)
+{
+	struct user_stack_t old = altstack_get(), ss;
 	if (uss) {
 		if (copy_from_user(&ss, (const void *)uss, sizeof(ss)))
 			return -EFAULT;
-		if (on_altstack(s, regs->rsp))
-			return -EPERM;
-		if (ss.ss_flags & ~SS_DISABLE)
-			return -EINVAL;
-		if (ss.ss_flags & SS_DISABLE) {
-			ss.ss_sp = ss.ss_size = 0;
-		} else if (ss.ss_size < MINSIGSTKSZ) {
-			return -ENOMEM;
-		}
+		long err = altstack_check(&ss);
+		if (err)
+			return err;
 	}
 	if (uoss && copy_to_user((void *)uoss, &old, sizeof(old)))
 		return -EFAULT;
 	if (uss)
-		s->altstack = ss;
+		current->sig->altstack = ss;
 	return 0;
 }
 
@@ -416,3 +461,373 @@ long sys_rt_sigsuspend(u64 umask, u64 setsize)
 }
 
 static struct task *find_task(int pid) { return task_by_pid(pid); }
+
+/* ---- ia32: frames and system calls of 32-bit programs ------------------------------------------ */
+
+/*
+ * The FPU part of an ia32 frame is Linux's: a 112-byte FSAVE-format header (struct
+ * fregs_state_32, the x87 environment and registers converted from the FXSAVE image, status and
+ * magic 0), then the FXSAVE/XSAVE image 64-byte aligned (with FP_XSTATE_MAGIC1 and the sizes in
+ * its software-reserved bytes and FP_XSTATE_MAGIC2 after it when XSAVE is used). sigreturn takes
+ * the x87 environment and registers from the header, the rest from the image, as Linux does.
+ */
+
+/* The full i387 tag word from FXSAVE's abridged one (Linux's twd_fxsr_to_i387). */
+static u32 twd_fxsr_to_i387(const u8 *fx)
+{
+	u32 tos = (*(const u16 *)(fx + 2) >> 11) & 7, twd = fx[4], ret = 0xffff0000U;
+	for (int i = 0; i < 8; i++, twd >>= 1) {
+		u32 tag = 3;                                         /* empty */
+		if (twd & 1) {
+			const u8 *st = fx + 32 + ((i - tos) & 7) * 16;
+			u16 exp = *(const u16 *)(st + 8) & 0x7fff;
+			const u16 *sig = (const u16 *)st;
+			if (exp == 0x7fff)
+				tag = 2;                                     /* special */
+			else if (exp == 0)
+				tag = (sig[0] | sig[1] | sig[2] | sig[3]) ? 2 : 1;   /* special or zero */
+			else
+				tag = (sig[3] & 0x8000) ? 0 : 2;             /* valid or special */
+		}
+		ret |= tag << (2 * i);
+	}
+	return ret;
+}
+
+/* FXSAVE's abridged tag word from a full one: a register is valid unless tagged empty (11). */
+static u8 twd_i387_to_fxsr(u32 twd)
+{
+	u32 tmp = ~twd;
+	tmp = (tmp | (tmp >> 1)) & 0x5555;
+	tmp = (tmp | (tmp >> 1)) & 0x3333;
+	tmp = (tmp | (tmp >> 2)) & 0x0f0f;
+	tmp = (tmp | (tmp >> 4)) & 0x00ff;
+	return (u8)tmp;
+}
+
+static u16 read_sel(int which)
+{
+	u16 v = 0;
+	switch (which) {
+	case 0: __asm__ __volatile__("mov %%gs, %0" : "=r"(v)); break;
+	case 1: __asm__ __volatile__("mov %%fs, %0" : "=r"(v)); break;
+	case 2: __asm__ __volatile__("mov %%es, %0" : "=r"(v)); break;
+	default: __asm__ __volatile__("mov %%ds, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+
+/*
+ * Write the FPU part of an ia32 frame: the header at fp, the image at fp + 112 (64-byte
+ * aligned). Components XSAVEOPT left in their initial state (XSTATE_BV bit clear, the legacy
+ * area possibly stale) are written out as initial values with their bit set, as Linux's XSAVE
+ * to the frame does, so the header and the image describe what the program had.
+ */
+static bool save_fpstate_ia32(u64 fp, const struct pt_regs *regs)
+{
+	struct task *t = current;
+	u32 fsize = fpu_state_size();
+	bool xsave = fpu_uses_xsave();
+	fpu_save(t->fpu);
+	u8 *img = t->fpu;
+	if (xsave) {
+		u64 *bv = (u64 *)(img + 512);
+		if (!(*bv & 1)) {                                    /* x87: FCW 0x37f, all empty */
+			memset(img, 0, 24);
+			*(u16 *)img = 0x37f;
+			memset(img + 32, 0, 128);
+		}
+		if (!(*bv & 2))                                      /* SSE: zero XMM registers */
+			memset(img + 160, 0, 256);
+		*bv |= 3;
+		u32 sw[12] = { FP_XSTATE_MAGIC1, fsize + 4 + (u32)sizeof(struct fregs_state_32),
+			       (u32)fpu_xfeatures(), (u32)(fpu_xfeatures() >> 32), fsize };
+		memcpy(img + 464, sw, sizeof(sw));
+	}
+	struct fregs_state_32 h;
+	memset(&h, 0, sizeof(h));
+	h.cwd = *(u16 *)img | 0xffff0000U;
+	h.swd = *(u16 *)(img + 2) | 0xffff0000U;
+	h.twd = twd_fxsr_to_i387(img);
+	h.fip = (u32)*(u64 *)(img + 8);
+	h.foo = (u32)*(u64 *)(img + 16);
+	h.fcs = (u32)regs->cs;                   /* as Linux: not saved by 64-bit FXSAVE */
+	h.fos = read_sel(3) | 0xffff0000U;
+	for (int i = 0; i < 8; i++)
+		memcpy(h.st_space + i * 10, img + 32 + i * 16, 10);
+	h.status = *(u16 *)(img + 2);
+	h.magic = FXSR_MAGIC;
+	u32 magic2 = FP_XSTATE_MAGIC2;
+	return !copy_to_user((void *)fp, &h, sizeof(h)) &&
+	       !copy_to_user((void *)(fp + sizeof(h)), img, fsize) &&
+	       !(xsave && copy_to_user((void *)(fp + sizeof(h) + fsize), &magic2, 4));
+}
+
+/* Load the FPU from an ia32 frame's FPU part at fp (0: the initial state). False if it cannot
+ * be read or the image would make XRSTOR/FXRSTOR fault; the FPU is then left alone. */
+static bool restore_fpstate_ia32(u32 fp)
+{
+	struct task *t = current;
+	if (!fp) {
+		fpu_restore_init();
+		return true;
+	}
+	u32 fsize = fpu_state_size();
+	struct fregs_state_32 h;
+	u8 *buf = kmalloc(fsize + 64);
+	if (!buf)
+		return false;
+	u8 *img = (u8 *)ALIGN_UP((u64)buf, 64);
+	bool ok = !copy_from_user(&h, (const void *)(u64)fp, sizeof(h)) &&
+		  !copy_from_user(img, (const void *)((u64)fp + sizeof(h)), fsize) &&
+		  fpu_state_valid(img);
+	if (ok) {
+		/* The x87 part comes from the header (Linux's convert_to_fxsr). */
+		*(u16 *)img = (u16)h.cwd;
+		*(u16 *)(img + 2) = (u16)h.swd;
+		img[4] = twd_i387_to_fxsr(h.twd);
+		*(u16 *)(img + 6) = (u16)(h.fcs >> 16);
+		*(u64 *)(img + 8) = h.fip;
+		*(u64 *)(img + 16) = h.foo;
+		for (int i = 0; i < 8; i++)
+			memcpy(img + 32 + i * 16, h.st_space + i * 10, 10);
+		memcpy(t->fpu, img, fsize);
+		fpu_restore(t->fpu);
+	}
+	kfree(buf);
+	return ok;
+}
+
+/*
+ * Build an ia32 frame for a 32-bit program (rt_sigframe_ia32 with SA_SIGINFO, else sigframe_ia32)
+ * as Linux's ia32_setup_rt_frame/ia32_setup_frame do: FPU part below the alternate or current
+ * stack, the frame under it with ESP such that (ESP + 4) is 16-byte aligned at the handler's
+ * entry; EAX = sig, EDX = &info, ECX = &uc (0, 0 for the old frame; -mregparm=3 handlers).
+ * The restorer is sa_restorer with SA_RESTORER, else the vDSO's. False if the stack is unusable.
+ */
+static bool setup_frame_ia32(int sig, const struct k_sigaction *ka, const struct ksiginfo *info,
+			     struct pt_regs *regs)
+{
+	struct task *t = current;
+	struct signals *s = t->sig;
+	bool rt = ka->flags & SA_SIGINFO;
+	u32 fsize = fpu_state_size() + (fpu_uses_xsave() ? 4 : 0);
+	u64 sp = (u32)regs->rsp;
+	if ((ka->flags & SA_ONSTACK) && !(s->altstack.ss_flags & SS_DISABLE) && !on_altstack(s, sp))
+		sp = s->altstack.ss_sp + s->altstack.ss_size;
+	u64 need = fsize + 64 + sizeof(struct fregs_state_32) + sizeof(struct sigframe_ia32) + 16;
+	if (sp > 0x100000000ULL || sp < need)
+		return false;
+	u64 fp = ALIGN_DOWN(sp - fsize, 64) - sizeof(struct fregs_state_32);
+	u64 frame = ((fp - (rt ? sizeof(struct rt_sigframe_ia32) : sizeof(struct sigframe_ia32)) + 4) &
+		     ~15ULL) - 4;
+	if (!save_fpstate_ia32(fp, regs))
+		return false;
+
+	u64 oldmask = s->restore_blocked ? s->saved_blocked : s->blocked;
+	struct sigcontext_32 sc = {
+		.gs = read_sel(0), .fs = read_sel(1), .es = read_sel(2), .ds = read_sel(3),
+		.di = (u32)regs->rdi, .si = (u32)regs->rsi, .bp = (u32)regs->rbp, .sp = (u32)regs->rsp,
+		.bx = (u32)regs->rbx, .dx = (u32)regs->rdx, .cx = (u32)regs->rcx, .ax = (u32)regs->rax,
+		.trapno = (u32)info->trapno, .err = (u32)info->error, .ip = (u32)regs->rip,
+		.cs = (u16)regs->cs, .flags = (u32)regs->rflags, .sp_at_signal = (u32)regs->rsp,
+		.ss = (u16)regs->ss, .fpstate = (u32)fp, .oldmask = (u32)oldmask, .cr2 = (u32)info->addr,
+	};
+	if (rt) {
+		static const u8 retcode[8] = { 0xb8, 173, 0, 0, 0, 0xcd, 0x80, 0 };
+		struct rt_sigframe_ia32 fr;
+		memset(&fr, 0, sizeof(fr));
+		fr.pretcode = (ka->flags & SA_RESTORER) ? (u32)ka->restorer : (u32)VDSO32_RT_SIGRETURN;
+		fr.sig = sig;
+		fr.pinfo = (u32)(frame + offsetof(struct rt_sigframe_ia32, info));
+		fr.puc = (u32)(frame + offsetof(struct rt_sigframe_ia32, uc));
+		fr.info.si_signo = sig;
+		fr.info.si_code = info->code;
+		if (info->code == SI_USER || info->code == SI_TKILL)
+			fr.info.kill.pid = info->pid;
+		else
+			fr.info.fault.addr = (u32)info->addr;
+		fr.uc.uc_flags = fpu_uses_xsave() ? UC_FP_XSTATE : 0;
+		fr.uc.uc_stack.ss_sp = (u32)s->altstack.ss_sp;
+		fr.uc.uc_stack.ss_flags = on_altstack(s, (u32)regs->rsp) ? SS_ONSTACK : s->altstack.ss_flags;
+		fr.uc.uc_stack.ss_size = (u32)s->altstack.ss_size;
+		fr.uc.uc_mcontext = sc;
+		fr.uc.uc_sigmask[0] = (u32)oldmask;
+		fr.uc.uc_sigmask[1] = (u32)(oldmask >> 32);
+		memcpy(fr.retcode, retcode, 8);
+		if (copy_to_user((void *)frame, &fr, sizeof(fr)))
+			return false;
+		regs->rdx = fr.pinfo;
+		regs->rcx = fr.puc;
+	} else {
+		static const u8 retcode[8] = { 0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80 };
+		struct sigframe_ia32 fr;
+		memset(&fr, 0, sizeof(fr));
+		fr.pretcode = (ka->flags & SA_RESTORER) ? (u32)ka->restorer : (u32)VDSO32_SIGRETURN;
+		fr.sig = sig;
+		fr.sc = sc;
+		fr.extramask = (u32)(oldmask >> 32);
+		memcpy(fr.retcode, retcode, 8);
+		if (copy_to_user((void *)frame, &fr, sizeof(fr)))
+			return false;
+		regs->rdx = 0;
+		regs->rcx = 0;
+	}
+	regs->rax = sig;
+	regs->rsp = frame;
+	regs->rip = (u32)ka->handler;
+	regs->cs = USER32_CS;
+	regs->ss = USER_DS;
+	regs->rflags &= ~(X86_RFLAGS_DF | X86_RFLAGS_RF | X86_RFLAGS_TF);
+	/* Linux reloads DS and ES with __USER_DS for the handler (Portcullis keeps no per-task copy). */
+	__asm__ __volatile__("mov %0, %%ds\n\tmov %0, %%es" :: "r"((u32)USER_DS));
+	fpu_restore_init();
+	return true;
+}
+
+/*
+ * Restore the registers from an ia32 sigcontext, with rt_sigreturn's rules: only the flags ring 3
+ * may set, RPL 3 selectors (a wrong one makes the IRET fault: a SIGSEGV of the program), 32-bit
+ * values, a valid FPU image. Hazard: DS/ES/FS/GS are not reloaded from the frame (they are not
+ * switched per task here, and a bad one would fault in the kernel); Linux reloads them.
+ */
+static bool restore_sigcontext_ia32(struct pt_regs *regs, const struct sigcontext_32 *sc)
+{
+	if (!restore_fpstate_ia32(sc->fpstate))
+		return false;
+	regs->rdi = sc->di; regs->rsi = sc->si; regs->rbp = sc->bp; regs->rsp = sc->sp;
+	regs->rbx = sc->bx; regs->rdx = sc->dx; regs->rcx = sc->cx; regs->rax = sc->ax;
+	regs->rip = sc->ip;
+	const u64 fix = X86_RFLAGS_AC | BIT(11) | X86_RFLAGS_DF | X86_RFLAGS_TF | BIT(7) | BIT(6) |
+			BIT(4) | BIT(2) | X86_RFLAGS_CF | X86_RFLAGS_RF;
+	regs->rflags = (regs->rflags & ~fix) | (sc->flags & fix) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
+	regs->cs = sc->cs | 3;
+	regs->ss = sc->ss | 3;
+	regs->orig_rax = -1;
+	return true;
+}
+
+/* Both sigreturns: restore from the sigcontext at frame + sc_off and set the mask (read by the
+ * caller; mask_ok false if it could not be). A bad frame: SIGSEGV, as the 64-bit one. */
+static long ia32_sigreturn_common(u64 frame, u64 sc_off, u64 mask, bool mask_ok)
+{
+	struct task *t = current;
+	struct pt_regs *regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+	struct sigcontext_32 sc;
+	if (!t->compat || !mask_ok || copy_from_user(&sc, (const void *)(frame + sc_off), sizeof(sc)) ||
+	    !restore_sigcontext_ia32(regs, &sc)) {
+		struct ksiginfo segv = { SIGSEGV, SI_KERNEL, 0, 13, 0, 0 };
+		pr_err("%s[%d]: bad ia32 sigreturn frame at %lx\n", t->name, t->pid, (unsigned long)frame);
+		force_sig_info(regs, &segv);
+		return regs->rax;
+	}
+	t->sig->blocked = mask & ~UNBLOCKABLE;
+	signal_update_exit_work(t);
+	return regs->rax;
+}
+
+/* rt_sigreturn (i386 173): the handler returned to the restorer, ESP = frame + 4. */
+long compat_sys_rt_sigreturn(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	u64 frame = (u32)(regs->rsp - 4);
+	u32 mask[2] = { 0, 0 };
+	bool ok = !copy_from_user(mask, (const void *)(frame + offsetof(struct rt_sigframe_ia32, uc.uc_sigmask)), 8);
+	return ia32_sigreturn_common(frame, offsetof(struct rt_sigframe_ia32, uc.uc_mcontext),
+				     mask[0] | (u64)mask[1] << 32, ok);
+}
+
+/* sigreturn (i386 119): the restorer popped sig, ESP = frame + 8. */
+long compat_sys_sigreturn(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	u64 frame = (u32)(regs->rsp - 8);
+	u32 lo = 0, hi = 0;
+	bool ok = !copy_from_user(&lo, (const void *)(frame + offsetof(struct sigframe_ia32, sc.oldmask)), 4) &&
+		  !copy_from_user(&hi, (const void *)(frame + offsetof(struct sigframe_ia32, extramask)), 4);
+	return ia32_sigreturn_common(frame, offsetof(struct sigframe_ia32, sc), lo | (u64)hi << 32, ok);
+}
+
+/* rt_sigaction (i386 174): struct sigaction in 32-bit words, converted to and from ours. */
+long compat_sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize)
+{
+	struct signals *s = current->sig;
+	if (setsize != 8 || sig < 1 || sig > NSIG)
+		return -EINVAL;
+	struct k_sigaction act = { 0 };
+	if (uact) {
+		struct compat_sigaction c;
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
+		if (copy_from_user(&c, (const void *)uact, sizeof(c)))
+			return -EFAULT;
+		act = (struct k_sigaction){ c.handler, c.flags, c.restorer, c.mask[0] | (u64)c.mask[1] << 32 };
+		act.mask &= ~UNBLOCKABLE;
+	}
+	const struct k_sigaction *o = &s->action[sig - 1];
+	struct compat_sigaction old = { (u32)o->handler, (u32)o->flags, (u32)o->restorer,
+					{ (u32)o->mask, (u32)(o->mask >> 32) } };
+	if (uoact && copy_to_user((void *)uoact, &old, sizeof(old)))
+		return -EFAULT;
+	if (uact)
+		set_action(s, (int)sig, act);
+	return 0;
+}
+
+/* sigaction (i386 67): struct old_sigaction, a 32-bit mask of signals 1..32. */
+long compat_sys_sigaction(u64 sig, u64 uact, u64 uoact)
+{
+	struct signals *s = current->sig;
+	if (sig < 1 || sig > NSIG)
+		return -EINVAL;
+	struct k_sigaction act = { 0 };
+	if (uact) {
+		struct compat_old_sigaction c;
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
+		if (copy_from_user(&c, (const void *)uact, sizeof(c)))
+			return -EFAULT;
+		act = (struct k_sigaction){ c.handler, c.flags, c.restorer, c.mask & ~UNBLOCKABLE };
+	}
+	const struct k_sigaction *o = &s->action[sig - 1];
+	struct compat_old_sigaction old = { (u32)o->handler, (u32)o->mask, (u32)o->flags, (u32)o->restorer };
+	if (uoact && copy_to_user((void *)uoact, &old, sizeof(old)))
+		return -EFAULT;
+	if (uact)
+		set_action(s, (int)sig, act);
+	return 0;
+}
+
+/* signal (i386 48): a one-shot handler that does not block its signal; returns the old handler. */
+long compat_sys_signal(u64 sig, u64 handler)
+{
+	struct signals *s = current->sig;
+	if (sig < 1 || sig > NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return -EINVAL;
+	u64 old = s->action[sig - 1].handler;
+	s->action[sig - 1] = (struct k_sigaction){ (u32)handler, SA_RESETHAND | SA_NODEFER, 0, 0 };
+	if ((u32)handler == SIG_IGN || ((u32)handler == SIG_DFL && default_ignored(sig)))
+		s->pending &= ~sigbit(sig);
+	return (u32)old;
+}
+
+/* sigaltstack (i386 186): the 12-byte compat stack_t. */
+long compat_sys_sigaltstack(u64 uss, u64 uoss)
+{
+	struct user_stack_t old = altstack_get(), ss;
+	if (uss) {
+		struct compat_stack_t c;
+		if (copy_from_user(&c, (const void *)uss, sizeof(c)))
+			return -EFAULT;
+		ss = (struct user_stack_t){ .ss_sp = c.ss_sp, .ss_flags = c.ss_flags, .ss_size = c.ss_size };
+		long err = altstack_check(&ss);
+		if (err)
+			return err;
+	}
+	struct compat_stack_t o = { (u32)old.ss_sp, old.ss_flags, (u32)old.ss_size };
+	if (uoss && copy_to_user((void *)uoss, &o, sizeof(o)))
+		return -EFAULT;
+	if (uss)
+		current->sig->altstack = ss;
+	return 0;
+}

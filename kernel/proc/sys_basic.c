@@ -12,10 +12,12 @@
 #include "string.h"
 #include "sched.h"
 #include "percpu.h"
+#include "fs.h"
 
 #define IOV_MAX 1024
 
-static bool console_fd(u64 fd) { return fd == 1 || fd == 2; }
+/* Only the console is writable: files of the read-only root give EBADF, as opened O_RDONLY. */
+static bool console_fd(u64 fd) { return fd_is_console(fd); }
 
 /* While self-tests run programs, their output goes to the log so the KTAP stream stays clean. */
 bool user_output_to_log;
@@ -179,33 +181,117 @@ long compat_sys_clock_gettime(u64 clk, u64 utp)
 	return copy_to_user((void *)utp, ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
-static long nanosleep_ns(s64 sec, s64 nsec)
+/*
+ * Sleep until ktime_ns() reaches until, or until a signal becomes deliverable (ignored signals
+ * never get that far: signal_send drops them). Returns 0, or -EINTR with the time left in *left;
+ * the handler then runs on the way out (Linux's -ERESTART_RESTARTBLOCK also ends as -EINTR
+ * whenever a handler runs, SA_RESTART or not).
+ */
+static long sleep_until_ns(u64 until, u64 *left)
+{
+	for (;;) {
+		u64 f = irq_save();            /* no wake-up lost between the check and the sleep */
+		u64 now = ktime_ns();
+		if (now >= until) {
+			irq_restore(f);
+			return 0;
+		}
+		if (signal_pending_deliverable(current)) {
+			irq_restore(f);
+			*left = until - now;
+			signal_update_exit_work(current);
+			return -EINTR;
+		}
+		sched_sleep_until(until);
+		irq_restore(f);
+	}
+}
+
+/* The deadline for a relative sleep, or -EINVAL for a bad timespec. */
+static long nanosleep_deadline(s64 sec, s64 nsec, u64 *until)
 {
 	if (sec < 0 || nsec < 0 || nsec >= (s64)NSEC_PER_SEC)
 		return -EINVAL;
 	u64 now = ktime_ns();
-	u64 until = now + (u64)sec * NSEC_PER_SEC + nsec;
-	if (until < now)
-		until = ~0ULL;
-	while (ktime_ns() < until)
-		sched_sleep_until(until);
+	*until = now + (u64)sec * NSEC_PER_SEC + nsec;
+	if (*until < now || (u64)sec > ~0ULL / NSEC_PER_SEC)
+		*until = ~0ULL;
 	return 0;
+}
+
+/* Write the time left of an interrupted sleep to urem (if given), 64-bit or old_timespec32. */
+static long nanosleep_rem(u64 urem, u64 left, bool compat)
+{
+	if (!urem)
+		return -EINTR;
+	s64 ts[2] = { (s64)(left / NSEC_PER_SEC), (s64)(left % NSEC_PER_SEC) };
+	s32 ts32[2] = { (s32)ts[0], (s32)ts[1] };
+	if (compat ? copy_to_user((void *)urem, ts32, sizeof(ts32)) : copy_to_user((void *)urem, ts, sizeof(ts)))
+		return -EFAULT;
+	return -EINTR;
+}
+
+/* nanosleep and clock_nanosleep: req is a relative time (or with TIMER_ABSTIME an absolute one
+ * on clock clk); -EINTR with the remainder in rem when a handled signal arrives, as on Linux. */
+static long do_nanosleep(s64 sec, s64 nsec, u64 urem, bool compat, int clk, bool abs)
+{
+	u64 until, left = 0;
+	if (abs) {
+		u64 now, ktime = ktime_ns();
+		if (sec < 0 || nsec < 0 || nsec >= (s64)NSEC_PER_SEC || clock_read(clk, &now))
+			return -EINVAL;
+		u64 t = (u64)sec * NSEC_PER_SEC + nsec;
+		until = t > now ? ktime + (t - now) : ktime;
+	} else if (nanosleep_deadline(sec, nsec, &until)) {
+		return -EINVAL;
+	}
+	long r = sleep_until_ns(until, &left);
+	if (r != -EINTR || abs)
+		return r;                      /* TIMER_ABSTIME: no remainder, as Linux */
+	return nanosleep_rem(urem, left, compat);
 }
 
 long sys_nanosleep(u64 ureq, u64 urem)
 {
-	(void)urem;
 	s64 ts[2];
 	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
 		return -EFAULT;
-	return nanosleep_ns(ts[0], ts[1]);
+	return do_nanosleep(ts[0], ts[1], urem, false, CLOCK_MONOTONIC, false);
 }
 
 long compat_sys_nanosleep(u64 ureq, u64 urem)
 {
-	(void)urem;
 	s32 ts[2];
 	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
 		return -EFAULT;
-	return nanosleep_ns(ts[0], ts[1]);
+	return do_nanosleep(ts[0], ts[1], urem, true, CLOCK_MONOTONIC, false);
+}
+
+#define TIMER_ABSTIME 1
+
+/* The clocks clock_nanosleep sleeps on (Linux refuses the thread CPU clock). */
+static bool sleep_clock_ok(u64 clk)
+{
+	u64 ns;
+	return (u32)clk != CLOCK_THREAD_CPUTIME_ID && !clock_read((u32)clk, &ns);
+}
+
+long sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64 urem)
+{
+	s64 ts[2];
+	if (!sleep_clock_ok(clk))
+		return -EINVAL;
+	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
+		return -EFAULT;
+	return do_nanosleep(ts[0], ts[1], urem, false, (u32)clk, flags & TIMER_ABSTIME);
+}
+
+long compat_sys_clock_nanosleep(u64 clk, u64 flags, u64 ureq, u64 urem)
+{
+	s32 ts[2];
+	if (!sleep_clock_ok(clk))
+		return -EINVAL;
+	if (copy_from_user(ts, (const void *)ureq, sizeof(ts)))
+		return -EFAULT;
+	return do_nanosleep(ts[0], ts[1], urem, true, (u32)clk, flags & TIMER_ABSTIME);
 }

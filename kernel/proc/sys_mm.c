@@ -11,6 +11,7 @@
 #include "fsgsbase.h"
 #include "percpu.h"
 #include "mm.h"
+#include "fs.h"
 
 #define PROT_READ  0x1
 #define PROT_WRITE 0x2
@@ -176,8 +177,10 @@ long sys_set_tid_address(u64 tidptr)
 /* The console is a terminal of 80 x 24. Only the window size is answered. */
 long sys_ioctl(u64 fd, u64 cmd, u64 arg)
 {
-	if (fd > 2)
+	if (!fd_is_open(fd))
 		return -EBADF;
+	if (!fd_is_console(fd))
+		return -ENOTTY;
 	if ((u32)cmd == TIOCGWINSZ) {
 		u16 ws[4] = { 24, 80, 0, 0 };
 		return copy_to_user((void *)arg, ws, sizeof(ws)) ? -EFAULT : 0;

@@ -46,6 +46,7 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 	[20] = S(sys_writev),
 	[24] = S(sys_sched_yield),
 	[35] = S(sys_nanosleep),
+	[230] = S(sys_clock_nanosleep),
 	[39] = S(sys_getpid),
 	[60] = S(sys_exit),
 	[63] = S(sys_uname),
@@ -53,6 +54,14 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 	[186] = S(sys_gettid),
 	[228] = S(sys_clock_gettime),
 	[231] = S(sys_exit_group),
+	/* files (kernel/fs/file.c) */
+	[0] = S(sys_read), [2] = S(sys_open), [3] = S(sys_close), [4] = S(sys_stat),
+	[5] = S(sys_fstat), [6] = S(sys_stat), [8] = S(sys_lseek), [17] = S(sys_pread64),
+	[19] = S(sys_readv), [21] = S(sys_access), [32] = S(sys_dup), [33] = S(sys_dup2),
+	[72] = S(sys_fcntl), [79] = S(sys_getcwd), [80] = S(sys_chdir), [81] = S(sys_fchdir),
+	[89] = S(sys_readlink), [217] = S(sys_getdents64), [257] = S(sys_openat),
+	[262] = S(sys_newfstatat), [267] = S(sys_readlinkat), [269] = S(sys_faccessat),
+	[292] = S(sys_dup3),
 };
 
 static const syscall_fn table32[NR_SYSCALLS_32] = {
@@ -69,11 +78,36 @@ static const syscall_fn table32[NR_SYSCALLS_32] = {
 	[146] = S(compat_sys_writev),
 	[158] = S(sys_sched_yield),
 	[162] = S(compat_sys_nanosleep),
+	[267] = S(compat_sys_clock_nanosleep),
+	[407] = S(sys_clock_nanosleep),        /* clock_nanosleep_time64: the 64-bit timespec */
+	/* signals: ia32 frames and structures (kernel/proc/signal.c); a sigset is 8 bytes on both */
+	[29] = S(sys_pause),
+	[37] = S(sys_kill),
+	[48] = S(compat_sys_signal),
+	[64] = S(sys_getppid),
+	[67] = S(compat_sys_sigaction),
+	[119] = S(compat_sys_sigreturn),
+	[173] = S(compat_sys_rt_sigreturn),
+	[174] = S(compat_sys_rt_sigaction),
+	[175] = S(sys_rt_sigprocmask),
+	[179] = S(sys_rt_sigsuspend),
+	[186] = S(compat_sys_sigaltstack),
+	[238] = S(sys_tkill),
+	[270] = S(sys_tgkill),
 	[199] = S(sys_getuid), [200] = S(sys_getuid), [201] = S(sys_getuid), [202] = S(sys_getuid),
 	[224] = S(sys_gettid),
 	[252] = S(sys_exit_group),
 	[265] = S(compat_sys_clock_gettime),
 	[403] = S(sys_clock_gettime),          /* clock_gettime64: the 64-bit timespec */
+	/* files (kernel/fs/file.c) */
+	[3] = S(sys_read), [5] = S(sys_open), [6] = S(sys_close), [12] = S(sys_chdir),
+	[19] = S(compat_sys_lseek), [33] = S(sys_access), [41] = S(sys_dup), [55] = S(sys_fcntl),
+	[63] = S(sys_dup2), [85] = S(sys_readlink), [133] = S(sys_fchdir),
+	[140] = S(compat_sys_llseek), [145] = S(compat_sys_readv), [180] = S(compat_sys_pread64),
+	[183] = S(sys_getcwd), [195] = S(compat_sys_stat64), [196] = S(compat_sys_stat64),
+	[197] = S(compat_sys_fstat64), [220] = S(sys_getdents64), [221] = S(sys_fcntl),
+	[295] = S(sys_openat), [300] = S(compat_sys_fstatat64), [305] = S(sys_readlinkat),
+	[307] = S(sys_faccessat), [330] = S(sys_dup3),
 };
 
 static long dispatch(const syscall_fn *table, unsigned n, int nr, u64 a0, u64 a1, u64 a2, u64 a3,
@@ -146,7 +180,8 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 	}
 	cli();
 	exit_to_user_mode_fast(regs);
-	if (regs->cs != USER32_CS || regs->ss != USER_DS || regs->rip > 0xffffffffULL ||
+	/* Not to the landing pad (a signal handler, a sigreturn): IRET, which keeps ECX. */
+	if (regs->cs != USER32_CS || regs->ss != USER_DS || regs->rip != vdso_landing_pad ||
 	    (regs->rflags & (X86_RFLAGS_TF | X86_RFLAGS_RF | X86_RFLAGS_NT | X86_RFLAGS_AC | X86_RFLAGS_VM)))
 		return false;
 	/* SYSRETL: EIP from ECX, RFLAGS from R11 (ECX is clobbered on Linux too; the vDSO restores it). */

@@ -1,4 +1,5 @@
-/* vdso.c - build the 32-bit vDSO page at boot, with the entry variant this CPU supports. */
+/* vdso.c - build the 32-bit vDSO page at boot, with the entry variant this CPU supports and the
+ * default signal restorers. */
 #include "types.h"
 #include "vdso.h"
 #include "cpu.h"
@@ -11,7 +12,8 @@ phys_addr_t vdso_page_phys;
 u64 vdso_landing_pad;
 
 extern const u8 vdso32_sysenter[], vdso32_syscall[], vdso32_int80[];
-extern const u32 vdso32_landing_offset, vdso32_size;
+extern const u8 vdso32_sigreturn[];
+extern const u32 vdso32_landing_offset, vdso32_size, vdso32_sigreturn_size;
 
 void vdso_init(void)
 {
@@ -31,6 +33,7 @@ void vdso_init(void)
 	u8 *page = phys_to_virt(vdso_page_phys);
 	memset(page, 0xcc, PAGE_SIZE);        /* int3 everywhere else */
 	memcpy(page, variant, vdso32_size);
+	memcpy(page + VDSO32_SIGRETURN_OFFSET, vdso32_sigreturn, vdso32_sigreturn_size);
 	vdso_landing_pad = VDSO32_BASE + vdso32_landing_offset;
 	pr_info("vdso: __kernel_vsyscall at %#lx uses %s\n", (unsigned long)VDSO32_BASE, kind);
 }

@@ -81,6 +81,7 @@ $(eval $(call UNIT_SUITE,pmm,kernel/mm/pmm.c kernel/lib/string.c))
 $(eval $(call UNIT_SUITE,paging,kernel/mm/paging.c kernel/mm/pmm.c kernel/lib/string.c))
 $(eval $(call UNIT_SUITE,pti,kernel/mm/pti_audit.c kernel/mm/paging.c kernel/mm/pmm.c kernel/lib/vsnprintf.c kernel/lib/string.c))
 $(eval $(call UNIT_SUITE,asid,kernel/mm/asid.c kernel/lib/string.c))
+$(eval $(call UNIT_SUITE,fs,kernel/fs/rofs.c kernel/lib/string.c))
 # ----------------------------------------------------------------------------------------------
 
 UNIT_BINS := $(foreach s,$(UNIT_SUITES),$(UNIT_DIR)/test_$(s))
