@@ -16,6 +16,7 @@
  * magics); nanosleep not interrupted by a blocked or an ignored signal.
  */
 #include "ulib.h"
+#include "sigframe32.h"
 
 #define NR_kill            37
 #define NR_signal          48
@@ -42,24 +43,9 @@
 
 struct ksigaction { uint32_t handler, flags, restorer, mask[2]; };
 struct old_sigaction { uint32_t handler, mask, flags, restorer; };
-struct stack32 { uint32_t sp; int flags; uint32_t size; };
 struct siginfo32 {
 	int signo, err, code;
 	union { struct { uint32_t addr; } f; struct { int pid; unsigned uid; } k; char pad[116]; };
-};
-struct sigcontext32 {
-	uint16_t gs, gsh, fs, fsh, es, esh, ds, dsh;
-	uint32_t di, si, bp, sp, bx, dx, cx, ax, trapno, err, ip;
-	uint16_t cs, csh;
-	uint32_t flags, sp_at_signal;
-	uint16_t ss, ssh;
-	uint32_t fpstate, oldmask, cr2;
-};
-struct ucontext32 {
-	uint32_t flags, link;
-	struct stack32 stack;
-	struct sigcontext32 mc;
-	uint32_t mask[2];
 };
 
 static long sigaction_rt(int sig, void *handler, uint32_t flags)

@@ -14,6 +14,7 @@
  */
 #include "ulib.h"
 #include "ktap.h"
+#include "sigframe32.h"
 
 #define NR_rt_sigaction 174
 #define NR_sigaltstack  186
@@ -22,21 +23,6 @@
 #define SA_NODEFER 0x40000000
 
 struct ksigaction { uint32_t handler, flags, restorer, mask[2]; };
-struct stack32 { uint32_t sp; int flags; uint32_t size; };
-struct sigcontext32 {
-	uint16_t gs, gsh, fs, fsh, es, esh, ds, dsh;
-	uint32_t di, si, bp, sp, bx, dx, cx, ax, trapno, err, ip;
-	uint16_t cs, csh;
-	uint32_t flags, sp_at_signal;
-	uint16_t ss, ssh;
-	uint32_t fpstate, oldmask, cr2;
-};
-struct ucontext32 {
-	uint32_t flags, link;
-	struct stack32 stack;
-	struct sigcontext32 mc;
-	uint32_t mask[2];
-};
 
 static uint32_t state;
 static uint32_t rnd(void)
