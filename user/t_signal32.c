@@ -13,7 +13,12 @@
  * without SA_SIGINFO, sigreturn 119) likewise; signal(48) resetting to SIG_DFL; a handler on a
  * sigaltstack; EBX ESI EDI EBP, XMM0 and st0 kept across a handler that clobbers them (INT 0x80
  * and vDSO entries); the FPU part of the frame (i387 header magic, aligned FXSAVE image, XSAVE
- * magics); nanosleep not interrupted by a blocked or an ignored signal.
+ * magics); nanosleep not interrupted by a blocked or an ignored signal; sigprocmask (126) on the
+ * old 4-byte set (SIGKILL/SIGSTOP dropped, -EINVAL for a bad how only with a set, signals 33..64
+ * left alone by SIG_SETMASK), sigpending (73) and rt_sigpending (176) reporting blocked pending
+ * signals; rt_sigreturn and sigreturn loading GS/FS/DS/ES from the frame (RPL 3, null when the
+ * selector cannot be loaded); rt_sigreturn reinstalling uc_stack, judged against the restored ESP
+ * (a nested handler's edit is ignored) and with the flags the frame recorded.
  */
 #include "ulib.h"
 #include "sigframe32.h"
@@ -26,6 +31,10 @@
 #define NR_rt_sigsuspend   179
 #define NR_sigaltstack     186
 #define NR_tgkill          270
+#define NR_getpid          20
+#define NR_sigpending      73
+#define NR_sigprocmask     126
+#define NR_rt_sigpending   176
 
 #define SIGILL 4
 #define SIGTRAP 5
@@ -38,6 +47,7 @@
 #define SA_RESTORER 0x04000000
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
 #define SS_ONSTACK 1
 #define UC_FP_XSTATE 1
 
@@ -297,10 +307,187 @@ static void regs_test(const char *how, uint32_t vsyscall, uint32_t flags)
 		       reg_out[4], reg_out[5]);
 }
 
+/* ---- sigprocmask (126), sigpending (73), rt_sigpending (176) ------------------------------------ */
+
+static void sigmask_tests(void)
+{
+	uint32_t set = 1u << (SIGUSR1 - 1) | 1u << (9 - 1) | 1u << (19 - 1), old = 0xdead, now = 0xdead;
+	long r = int80_3(NR_sigprocmask, SIG_BLOCK, (long)&set, (long)&old);
+	int80_3(NR_sigprocmask, SIG_BLOCK, 0, (long)&now);
+	printf("sigprocmask(126) SIG_BLOCK SIGUSR1 SIGKILL SIGSTOP = %ld: old %#x, now %#x\n", r, old, now);
+	long r1 = int80_3(NR_sigprocmask, 3, (long)&set, 0), r2 = int80_3(NR_sigprocmask, 99, 0, (long)&now);
+	long r3 = int80_3(NR_sigprocmask, 99, 0x1000, 0), r4 = int80_3(NR_sigprocmask, SIG_BLOCK, 0, 0x1000);
+	printf("  how 3 with a set: %ld; how 99 without: %ld; a bad set: %ld; a bad old set: %ld\n",
+	       r1, r2, r3, r4);
+	sigmask_change(SIG_BLOCK, 1ULL << 33);                   /* signal 34 */
+	set = 0;
+	r = int80_3(NR_sigprocmask, SIG_SETMASK, (long)&set, 0);
+	printf("  SIG_SETMASK 0 = %ld: the 64-bit mask is now %#llx\n", r,
+	       (unsigned long long)sigmask_change(SIG_BLOCK, 0));
+	sigmask_change(SIG_UNBLOCK, ~0ULL);
+
+	set = 1u << (SIGUSR1 - 1);
+	int80_3(NR_sigprocmask, SIG_BLOCK, (long)&set, 0);
+	int runs = usr1_count;
+	int80_2(NR_kill, sys_getpid(), SIGUSR1);
+	uint32_t p32 = 0xdead;
+	uint64_t p64 = 0xdeadULL;
+	r = int80_1(NR_sigpending, (long)&p32);
+	r1 = int80_2(NR_rt_sigpending, (long)&p64, 8);
+	printf("SIGUSR1 blocked and sent: sigpending(73) = %ld: %#x, rt_sigpending(176, 8) = %ld: %#llx\n",
+	       r, p32, r1, (unsigned long long)p64);
+	p64 = 0;
+	r = int80_2(NR_rt_sigpending, (long)&p64, 4);
+	r1 = int80_2(NR_rt_sigpending, (long)&p64, 9);
+	r2 = int80_2(NR_rt_sigpending, 0x1000, 8);
+	r3 = int80_1(NR_sigpending, 0x1000);
+	printf("  rt_sigpending size 4 = %ld: %#llx, size 9: %ld, bad pointer: %ld; sigpending bad pointer: %ld\n",
+	       r, (unsigned long long)p64, r1, r2, r3);
+	r = int80_3(NR_sigprocmask, SIG_UNBLOCK, (long)&set, (long)&old);
+	int80_1(NR_sigpending, (long)&p32);
+	printf("  SIG_UNBLOCK = %ld (old %#x): handler ran %d time(s), sigpending now %#x\n", r, old,
+	       usr1_count - runs, p32);
+}
+
+/* ---- sigreturn loading GS/FS/DS/ES from the frame ------------------------------------------------- */
+
+static volatile uint16_t seg_new[4];                     /* gs fs ds es written into the frame */
+static volatile uint16_t seg_frame[4];                   /* and what the frame said */
+
+static void on_seg(int sig, struct siginfo32 *si, struct ucontext32 *uc)
+{
+	(void)sig;
+	(void)si;
+	struct sigcontext32 *sc = &uc->mc;
+	seg_frame[0] = sc->gs; seg_frame[1] = sc->fs; seg_frame[2] = sc->ds; seg_frame[3] = sc->es;
+	sc->gs = seg_new[0]; sc->fs = seg_new[1]; sc->ds = seg_new[2]; sc->es = seg_new[3];
+}
+
+static void on_seg_old(int sig)
+{
+	uintptr_t p = (uintptr_t)&sig + 4;
+	__asm__ ("" : "+r"(p));
+	struct sigcontext32 *sc = (struct sigcontext32 *)p;
+	seg_frame[0] = sc->gs; seg_frame[1] = sc->fs; seg_frame[2] = sc->ds; seg_frame[3] = sc->es;
+	sc->gs = seg_new[0]; sc->fs = seg_new[1]; sc->ds = seg_new[2]; sc->es = seg_new[3];
+}
+
+volatile uint32_t seg_out[4];
+extern void seg_probe(void);
+/* seg_probe: kill(getpid(), SIGUSR2), then seg_out = GS FS DS ES as they came back; DS and ES are
+ * set back to USER_DS before anything goes through them, FS and GS to 0. */
+__asm__(
+	".text\n"
+	".globl seg_probe\n"
+	"seg_probe:\n"
+	"	pushl %ebx\n	pushl %esi\n	pushl %edi\n"
+	"	movl $20, %eax\n	int $0x80\n"
+	"	movl %eax, %ebx\n	movl $37, %eax\n	movl $12, %ecx\n	int $0x80\n"
+	"	xorl %esi, %esi\n	movw %gs, %si\n	xorl %edi, %edi\n	movw %fs, %di\n"
+	"	xorl %ecx, %ecx\n	movw %ds, %cx\n	xorl %edx, %edx\n	movw %es, %dx\n"
+	"	movl $0x2b, %eax\n	movl %eax, %ds\n	movl %eax, %es\n"
+	"	movl %esi, seg_out\n	movl %edi, seg_out+4\n	movl %ecx, seg_out+8\n	movl %edx, seg_out+12\n"
+	"	xorl %eax, %eax\n	movl %eax, %fs\n	movl %eax, %gs\n"
+	"	popl %edi\n	popl %esi\n	popl %ebx\n"
+	"	ret\n");
+
+static void seg_case(uint16_t gs, uint16_t fs, uint16_t ds, uint16_t es)
+{
+	seg_new[0] = gs; seg_new[1] = fs; seg_new[2] = ds; seg_new[3] = es;
+	seg_probe();
+	printf("  frame edited to gs %#x fs %#x ds %#x es %#x: back with %#x %#x %#x %#x\n", gs, fs, ds,
+	       es, seg_out[0], seg_out[1], seg_out[2], seg_out[3]);
+}
+
+static void seg_tests(void)
+{
+	sigaction_rt(SIGUSR2, on_seg, SA_SIGINFO);
+	seg_new[0] = 0; seg_new[1] = 0; seg_new[2] = 0x2b; seg_new[3] = 0x2b;
+	seg_probe();
+	printf("rt_sigreturn and the selectors: the frame had gs %#x fs %#x ds %#x es %#x\n", seg_frame[0],
+	       seg_frame[1], seg_frame[2], seg_frame[3]);
+	seg_case(0x28, 0x1003, 0x28, 0x2b);      /* RPL 0 becomes 3; beyond the GDT: null */
+	seg_case(0x2b, 0x2b, 0x23, 0x2b);        /* a readable code segment loads into DS */
+	seg_case(0x67, 0x43, 0x2b, 0x2b);        /* an LDT selector; the TSS: null */
+	seg_case(0x13, 0x1b, 0x2b, 0x2b);        /* kernel code and data: DPL 0, null */
+	struct old_sigaction oa = { (uint32_t)on_seg_old, 0, 0, 0 };
+	int80_3(NR_sigaction, SIGUSR2, (long)&oa, 0);
+	seg_new[0] = 0x28; seg_new[1] = 0x1003; seg_new[2] = 0x28; seg_new[3] = 0x2b;
+	seg_probe();
+	printf("sigreturn(119), frame edited to gs 0x28 fs 0x1003 ds 0x28: back with %#x %#x %#x %#x\n",
+	       seg_out[0], seg_out[1], seg_out[2], seg_out[3]);
+}
+
+/* ---- rt_sigreturn and uc_stack ------------------------------------------------------------------- */
+
+static char alt_b[65536] __attribute__((aligned(16)));
+static volatile int ucs_edit, ucs_flags, ucs_inner_flags, ucs_inner_ran;
+
+static void on_inner(int sig, struct siginfo32 *si, struct ucontext32 *uc)
+{
+	(void)sig;
+	(void)si;
+	ucs_inner_ran++;
+	ucs_inner_flags = uc->stack.flags;
+	uc->stack = (struct stack32){ (uint32_t)alt_b, 0, sizeof(alt_b) };
+}
+
+static void on_ucs(int sig, struct siginfo32 *si, struct ucontext32 *uc)
+{
+	(void)sig;
+	(void)si;
+	ucs_flags = uc->stack.flags;
+	if (ucs_edit == 1)
+		uc->stack = (struct stack32){ (uint32_t)alt_b, 0, sizeof(alt_b) };
+	else if (ucs_edit == 2)
+		uc->stack = (struct stack32){ (uint32_t)alt_b, 5, sizeof(alt_b) };
+	else if (ucs_edit == 3)
+		uc->stack.flags = 2;                            /* SS_DISABLE */
+	else if (ucs_edit == 4)
+		int80_2(NR_kill, sys_getpid(), SIGUSR1);       /* on_inner, on this stack too */
+}
+
+static const char *which_stack(void)
+{
+	struct stack32 q;
+	int80_2(NR_sigaltstack, 0, (long)&q);
+	if (q.sp == (uint32_t)altstack && q.size == sizeof(altstack))
+		return q.flags == 0 ? "A" : "A with flags";
+	if (q.sp == (uint32_t)alt_b && q.size == sizeof(alt_b))
+		return q.flags == 0 ? "B" : "B with flags";
+	return q.flags == 2 && !q.sp && !q.size ? "none" : "other";
+}
+
+static void ucs_case(int edit, const char *what)
+{
+	struct stack32 ss = { (uint32_t)altstack, 0, sizeof(altstack) };
+	int80_2(NR_sigaltstack, (long)&ss, 0);
+	ucs_edit = edit;
+	int80_2(NR_kill, sys_getpid(), SIGUSR2);
+	printf("  %s: %s\n", what, which_stack());
+}
+
+static void uc_stack_tests(void)
+{
+	sigaction_rt(SIGUSR2, on_ucs, SA_SIGINFO | SA_ONSTACK);
+	sigaction_rt(SIGUSR1, on_inner, SA_SIGINFO | SA_ONSTACK);
+	ucs_case(0, "rt_sigreturn, uc_stack as the frame had it (flags 0)");
+	printf("  the handler on A found uc_stack flags %d\n", ucs_flags);
+	ucs_case(1, "the handler on A wrote B into uc_stack (judged against the restored ESP)");
+	ucs_case(2, "it wrote flags 5 (sigaltstack would say -EINVAL)");
+	ucs_case(3, "it wrote SS_DISABLE");
+	ucs_case(4, "a nested handler, interrupted on A, wrote B");
+	printf("  the nested handler ran %d time(s) and found uc_stack flags %d\n", ucs_inner_ran,
+	       ucs_inner_flags);
+	struct stack32 ss = { (uint32_t)altstack, 0, sizeof(altstack) };
+	int80_2(NR_sigaltstack, (long)&ss, 0);
+}
+
 int main(void)
 {
 	fault_tests();
 	kill_tests();
+	sigmask_tests();
 	edit_tests();
 	regs_test("int $0x80", 0, SA_SIGINFO);
 	regs_test("int $0x80", 0, 0);
@@ -311,6 +498,8 @@ int main(void)
 	} else {
 		printf("kill via __kernel_vsyscall: no AT_SYSINFO\n");
 	}
+	seg_tests();
+	uc_stack_tests();
 	printf("now an uncaught SIGILL\n");
 	sigaction_rt(SIGILL, 0, 0);
 	__asm__ volatile ("ud2");

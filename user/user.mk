@@ -24,7 +24,11 @@ USER_OBJ := $(USER_OUT)/obj
 USER_NAMES_64 := init hello \
                  fault_kwrite fault_ud2 fault_div0 fault_noncanon fault_int3 fault_hlt \
                  t_enosys t_efault t_abi t_sys fpu t_entry t_badiret t_pcid t_gsbase t_sigreturn bench t_windows t_sysret_ss t_files t_nanosleep
-USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32 t_signal32 t_sigreturn32 t_files32 t_nanosleep32
+USER_NAMES_32 := hello32 hello32_vdso t_sys32 fpu32 t_flags32 t_signal32 t_sigreturn32 t_files32 t_nanosleep32 t_proc32
+USER_NAMES_64 += t_tls
+USER_NAMES_32 += t_tls32
+USER_NAMES_64 += fpustress
+USER_NAMES_32 += fpustress32
 
 # Programs that are their own runtime (raw _start, raw syscalls) and link without user/lib.
 USER_NAMES_NOLIB := hello hello32
@@ -36,6 +40,8 @@ user_srcs_t_nanosleep32 := t_nanosleep.c
 user_srcs_t_files32 := t_files.c
 user_srcs_fpu     := fpu/fpu.c fpu/loop64.asm
 user_srcs_fpu32   := fpu/fpu.c fpu/loop32.asm
+user_srcs_fpustress   := fpustress/fpustress.c fpustress/regs64.asm
+user_srcs_fpustress32 := fpustress/fpustress.c fpustress/regs32.asm
 
 user_srcs = $(or $(user_srcs_$(1)),$(if $(wildcard $(USER_SRC)/$(1)/),$(patsubst $(USER_SRC)/%,%,$(sort $(wildcard $(USER_SRC)/$(1)/*.c $(USER_SRC)/$(1)/*.asm))),$(1).c))
 
@@ -47,7 +53,9 @@ user_objs = $(patsubst %.c,$(USER_OBJ)/$(2)/%.o,$(filter %.c,$(1))) \
 USER_PROGS_64 := $(USER_NAMES_64:%=$(USER_OUT)/%.elf)
 USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
 # Ordinary C programs built with Debian's musl-gcc -static (musl-tools), one .c each in user/musl/.
-USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault musl_files
+USER_NAMES_MUSL := musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault musl_files \
+                   musl_fork musl_exec musl_pipe
+USER_NAMES_MUSL += musl_altstack
 USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
 USER_MUSL_CC    ?= musl-gcc
 
@@ -89,7 +97,7 @@ user_say = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))
 .PHONY: user
 user: $(USER_PROGS)
 
-$(USER_PROGS_MUSL): $(USER_OUT)/%.elf: $(USER_SRC)/musl/%.c
+$(USER_PROGS_MUSL): $(USER_OUT)/%.elf: $(USER_SRC)/musl/%.c $(wildcard $(USER_SRC)/musl/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo '  MUSLCC  $(notdir $@)')
 	$(Q)$(USER_MUSL_CC) -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<

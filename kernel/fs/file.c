@@ -23,6 +23,7 @@
 #include "printk.h"
 #include "syscalls.h"
 #include "fs.h"
+#include "signal.h"
 
 #define O_ACCMODE   03
 #define O_RDONLY    00
@@ -61,6 +62,7 @@
 
 #define W_OK 2
 
+#define S_IFIFO 0010000
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
@@ -69,13 +71,15 @@
 #define CONSOLE_DEV 0x00006
 #define CONSOLE_RDEV ((5 << 8) | 1)         /* /dev/console */
 #define CONSOLE_INO 3
+#define PIPE_DEV    0x0000c                 /* pipefs */
 
-enum file_kind { FILE_CONSOLE, FILE_NODE };
+enum file_kind { FILE_CONSOLE, FILE_NODE, FILE_PIPE };
 
 struct file {
 	int refs;
 	enum file_kind kind;
 	struct fs_node *node;      /* FILE_NODE */
+	struct pipe *pipe;         /* FILE_PIPE: the read end (O_RDONLY) or the write end (O_WRONLY) */
 	u64 pos;                   /* bytes for a file, the next record for a directory */
 	u32 flags;                 /* access mode and status flags (F_GETFL) */
 };
@@ -118,7 +122,8 @@ int fs_lookup_file(const char *kpath, const void **data, u64 *size)
 {
 	fs_init();
 	struct fs_lookup l;
-	int r = rofs_resolve(rofs_root(), kpath, &l);
+	struct files *fs = current->files;
+	int r = rofs_resolve(fs ? fs->cwd : rofs_root(), kpath, &l);
 	if (r)
 		return r;
 	if (l.node->dir)
@@ -144,10 +149,15 @@ static struct file *file_new(enum file_kind kind, struct fs_node *node, u32 flag
 
 static void file_get(struct file *f) { __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED); }
 
+static void pipe_release(struct file *f);
+
 static void file_put(struct file *f)
 {
-	if (f && !__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+	if (f && !__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL)) {
+		if (f->kind == FILE_PIPE)
+			pipe_release(f);
 		kfree(f);
+	}
 }
 
 struct files *files_alloc(void)
@@ -195,6 +205,23 @@ void files_put(struct files *fs)
 	for (int i = 0; i < FILES_MAX; i++)
 		file_put(fs->fd[i]);
 	kfree(fs);
+}
+
+void files_exec(struct files *fs)
+{
+	struct file *closed[FILES_MAX];
+	unsigned n = 0;
+	u64 f = spin_lock_irqsave(&fs->lock);
+	for (int i = 0; i < FILES_MAX; i++) {
+		if ((fs->cloexec & BIT(i)) && fs->fd[i]) {
+			closed[n++] = fs->fd[i];
+			fs->fd[i] = NULL;
+		}
+	}
+	fs->cloexec = 0;
+	spin_unlock_irqrestore(&fs->lock, f);
+	while (n)
+		file_put(closed[--n]);
 }
 
 /* The file open as fd in the current task, with a reference the caller drops; NULL if none. */
@@ -479,6 +506,193 @@ long sys_fcntl(u64 fd, u64 cmd, u64 arg)
 	return r;
 }
 
+/* ---- pipes ---------------------------------------------------------------------------------- */
+
+/*
+ * A pipe: a 64 KiB ring (Linux's default capacity) shared by a read-end and a write-end file.
+ * Writes of at most PIPE_BUF bytes are atomic. Readers and writers that must wait sleep on the
+ * pipe (sched_wait_on) and every change wakes them all. The bookkeeping runs with IRQs off so no
+ * wake-up falls between a check and the sleep; copies to and from user memory run with IRQs on
+ * (one CPU, no kernel preemption: nobody else touches the ring meanwhile).
+ */
+#define PIPE_ORDER 4
+#define PIPE_SIZE  (PAGE_SIZE << PIPE_ORDER)
+#define PIPE_BUF   4096
+#define O_DIRECT   040000
+
+struct pipe {
+	u8 *buf;
+	u64 head, len;             /* the oldest byte, and how many there are */
+	int readers, writers;      /* open files on each end */
+	u64 ino;
+};
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->pipe;
+	u64 fl = irq_save();
+	bool last;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		p->readers--;
+	else
+		p->writers--;
+	last = !p->readers && !p->writers;
+	irq_restore(fl);
+	sched_wake_all(p);                  /* end-of-file for readers, EPIPE for writers */
+	if (last) {
+		pmm_free(virt_to_phys(p->buf), PIPE_ORDER);
+		kfree(p);
+	}
+}
+
+/* Wait for the pipe to change; -EAGAIN for a non-blocking file, -ERESTARTSYS with a signal to
+ * deliver.
+ * Called with IRQs off (fl from irq_save) after the condition was found false. */
+static long pipe_wait(struct file *f, u64 fl)
+{
+	long r = 0;
+	if (f->flags & O_NONBLOCK)
+		r = -EAGAIN;
+	else if (signal_pending_deliverable(current))
+		r = syscall_restartable();
+	else
+		sched_wait_on(f->pipe);
+	irq_restore(fl);
+	return r;
+}
+
+static long pipe_read(struct file *f, u64 ubuf, u64 count)
+{
+	struct pipe *p = f->pipe;
+	if (!count)
+		return 0;
+	for (;;) {
+		u64 fl = irq_save();
+		if (p->len) {
+			irq_restore(fl);
+			break;
+		}
+		if (!p->writers) {
+			irq_restore(fl);
+			return 0;                   /* end of file */
+		}
+		long r = pipe_wait(f, fl);
+		if (r)
+			return r;
+	}
+	u64 n = MIN(count, p->len), done = 0;
+	while (done < n) {
+		u64 at = (p->head + done) % PIPE_SIZE, chunk = MIN(n - done, PIPE_SIZE - at);
+		u64 left = copy_to_user((void *)(ubuf + done), p->buf + at, chunk);
+		done += chunk - left;
+		if (left)
+			break;
+	}
+	if (!done)
+		return -EFAULT;
+	p->head = (p->head + done) % PIPE_SIZE;
+	p->len -= done;
+	sched_wake_all(p);
+	return done;
+}
+
+static long pipe_write(struct file *f, u64 ubuf, u64 count)
+{
+	struct pipe *p = f->pipe;
+	u64 done = 0;
+	while (done < count) {
+		u64 fl = irq_save();
+		if (!p->readers) {
+			irq_restore(fl);
+			signal_send(current, &(struct ksiginfo){ .signo = SIGPIPE, .code = SI_USER, .pid = current->pid });
+			return done ? (long)done : -EPIPE;
+		}
+		u64 space = PIPE_SIZE - p->len, want = count - done;
+		if (!space || (want <= PIPE_BUF && space < want)) {   /* small writes are atomic */
+			long r = pipe_wait(f, fl);
+			if (r)
+				return done ? (long)done : r;
+			continue;
+		}
+		irq_restore(fl);
+		u64 n = MIN(space, want), copied = 0;
+		while (copied < n) {
+			u64 at = (p->head + p->len + copied) % PIPE_SIZE, chunk = MIN(n - copied, PIPE_SIZE - at);
+			u64 left = copy_from_user(p->buf + at, (const void *)(ubuf + done + copied), chunk);
+			copied += chunk - left;
+			if (left)
+				break;
+		}
+		p->len += copied;
+		done += copied;
+		sched_wake_all(p);
+		if (copied < n)
+			return done ? (long)done : -EFAULT;
+	}
+	return done;
+}
+
+bool fd_is_writable(u64 fd)
+{
+	struct file *f = fget(fd);
+	bool w = f && (f->kind == FILE_CONSOLE || (f->kind == FILE_PIPE && (f->flags & O_ACCMODE) == O_WRONLY));
+	file_put(f);
+	return w;
+}
+
+long fd_write(u64 fd, u64 ubuf, u64 count)
+{
+	struct file *f = fget(fd);
+	long r = -EBADF;
+	if (f && f->kind == FILE_PIPE && (f->flags & O_ACCMODE) == O_WRONLY)
+		r = access_ok((const void *)ubuf, count) ? pipe_write(f, ubuf, count) : -EFAULT;
+	file_put(f);
+	return r;
+}
+
+/* pipe2: two descriptors, fds[0] reading and fds[1] writing one new pipe. */
+long sys_pipe2(u64 ufds, u64 flags)
+{
+	static u64 next_ino = 1;
+	if (flags & ~(u64)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	struct pipe *p = kzalloc(sizeof(*p));
+	struct file *r = file_new(FILE_PIPE, NULL, O_RDONLY | (flags & O_NONBLOCK));
+	struct file *w = file_new(FILE_PIPE, NULL, O_WRONLY | (flags & O_NONBLOCK));
+	u8 *buf = alloc_pages_virt(PIPE_ORDER);
+	if (!p || !r || !w || !buf) {
+		kfree(p);
+		kfree(r);
+		kfree(w);
+		if (buf)
+			pmm_free(virt_to_phys(buf), PIPE_ORDER);
+		return -ENFILE;
+	}
+	p->buf = buf;
+	p->readers = p->writers = 1;
+	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	r->pipe = w->pipe = p;
+	long rfd = fd_install(r, 0, -1, flags & O_CLOEXEC);
+	if (rfd < 0) {
+		file_put(w);
+		return rfd;
+	}
+	long wfd = fd_install(w, 0, -1, flags & O_CLOEXEC);
+	if (wfd < 0) {
+		sys_close(rfd);
+		return wfd;
+	}
+	int fds[2] = { (int)rfd, (int)wfd };
+	if (copy_to_user((void *)ufds, fds, sizeof(fds))) {
+		sys_close(rfd);
+		sys_close(wfd);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_pipe(u64 ufds) { return sys_pipe2(ufds, 0); }
+
 /* ---- reading --------------------------------------------------------------------------------- */
 
 /* Read up to count bytes of f at *pos into user memory, advancing *pos. */
@@ -488,6 +702,8 @@ static long file_read(struct file *f, u64 ubuf, u64 count, u64 *pos)
 		return -EFAULT;
 	if (f->kind == FILE_CONSOLE)
 		return 0;                           /* no keyboard: stdin is at end-of-file */
+	if (f->kind == FILE_PIPE)
+		return pipe_read(f, ubuf, count);
 	struct fs_node *n = f->node;
 	if (n->dir)
 		return -EISDIR;
@@ -519,7 +735,7 @@ static long do_pread(u64 fd, u64 buf, u64 count, s64 pos)
 	if (!f)
 		return -EBADF;
 	u64 p = pos;
-	long r = f->kind == FILE_CONSOLE ? -ESPIPE : file_read(f, buf, count, &p);
+	long r = f->kind != FILE_NODE ? -ESPIPE : file_read(f, buf, count, &p);
 	file_put(f);
 	return r;
 }
@@ -595,7 +811,7 @@ long compat_sys_readv(u64 fd, u64 iov, u64 cnt) { return readv_common(fd, (u32)i
 /* The new position of f for lseek(offset, whence), or -errno; does not move f. */
 static s64 seek_to(struct file *f, s64 off, u64 whence)
 {
-	if (f->kind == FILE_CONSOLE)
+	if (f->kind != FILE_NODE)
 		return -ESPIPE;
 	s64 base;
 	switch (whence) {
@@ -768,6 +984,13 @@ static void file_stat(struct file *f, struct kstat *st)
 		return;
 	}
 	memset(st, 0, sizeof(*st));
+	if (f->kind == FILE_PIPE) {
+		st->dev = PIPE_DEV;
+		st->ino = f->pipe->ino;
+		st->mode = S_IFIFO | 0600;
+		st->nlink = 1;
+		return;
+	}
 	st->dev = CONSOLE_DEV;
 	st->ino = CONSOLE_INO;
 	st->mode = S_IFCHR | 0620;

@@ -37,4 +37,9 @@
 #define ELOOP   40
 #define EOVERFLOW 75
 
+/* Kernel-internal, never seen by ring 3: a blocking system call interrupted by a signal. The
+ * exit path restarts it (SA_RESTART handler, or no handler ran) or turns it into EINTR. Return
+ * it through syscall_restartable() (task.h), which marks the task for that decision. */
+#define ERESTARTSYS 512
+
 #endif

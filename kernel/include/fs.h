@@ -111,8 +111,12 @@ struct files *files_dup(struct files *f);
 /* Drop a reference to f; the last one closes every descriptor and frees it. NULL is ignored. */
 void files_put(struct files *f);
 
+/* execve: close every close-on-exec descriptor of f. */
+void files_exec(struct files *f);
+
 /*
- * The bytes of the regular file at kernel path `kpath` (relative paths from "/"), through the
+ * The bytes of the regular file at kernel path `kpath` (relative paths from the current task's
+ * working directory, or "/" for a task without descriptors), through the
  * direct map: 0 with *data and *size set, or -errno as open(2) would give it (-EACCES for a
  * directory, as execve does).
  */
@@ -123,5 +127,12 @@ bool fd_is_console(u64 fd);
 
 /* Whether fd of the current task is open at all. */
 bool fd_is_open(u64 fd);
+
+/* Whether write(2) may write to fd of the current task: the console, or a pipe's write end. */
+bool fd_is_writable(u64 fd);
+
+/* write(2) to a descriptor that is not the console (a pipe): bytes written or -errno (-EBADF if
+ * not open for writing, -EPIPE and SIGPIPE without readers, -EAGAIN, -EINTR, -EFAULT). */
+long fd_write(u64 fd, u64 ubuf, u64 count);
 
 #endif

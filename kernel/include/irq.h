@@ -13,6 +13,7 @@
 #define VECTOR_SYSCALL_INT80 0x80    /* int $0x80, DPL 3 */
 #define VECTOR_KTEST         0xf0    /* self-test IPIs */
 #define VECTOR_RESCHEDULE    0xf1
+#define VECTOR_KTEST_FPU     0xf2    /* the kernel-SIMD self-test's IPIs (kernel/ktest/ktest_fpu.c) */
 #define VECTOR_SPURIOUS      0xff
 
 typedef void (*irq_handler_t)(struct pt_regs *regs, unsigned vector);

@@ -39,4 +39,10 @@ void ktest_windows_nmi(struct pt_regs *regs);
 bool ktest_windows_irq(unsigned vector);
 long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs);
 
+/* The kernel-SIMD self-tests (kernel/ktest/ktest_fpu.c): do_irq and do_nmi call the hooks, which
+ * do nothing unless enabled; ktest_syscall passes the KTEST_SYS_KFPU_* calls on. */
+void ktest_kfpu_irq(struct pt_regs *regs);
+void ktest_kfpu_nmi(void);
+long ktest_kfpu_syscall(unsigned op, u64 a0);
+
 #endif

@@ -20,6 +20,17 @@
 #define KTEST_SYS_USER_FLUSHES  6   /* returns the count of deferred user-PCID flushes on exit */
 #define KTEST_SYS_PCID_STATE    7   /* returns bit 0: PCID on, bit 1: INVPCID used */
 #define KTEST_SYS_LAST_USER_CR3 8   /* returns the CR3 found by the last NMI from ring 3 */
+/* Kernel SIMD in interrupt handlers (kernel/ktest/ktest_fpu.c): reachable through INT 0x80 and
+ * __kernel_vsyscall too (i386 ABI: a0 in EBX), so 32-bit programs can drive them. */
+#define KTEST_SYS_KFPU_HOOK     9   /* a0 = 1: every device interrupt runs kernel_fpu_begin, a
+                                       SIMD clobber of every register, kernel_fpu_end (counted
+                                       enables); a0 = 0: drop one enable. Returns the count */
+#define KTEST_SYS_KFPU_SPIN     10  /* spin in the kernel, IRQs on, sending self-IPIs, until the
+                                       hook ran a0 times in interrupts of this call; returns how
+                                       many times it ran (-EAGAIN after 2 s) */
+#define KTEST_SYS_KFPU_TASK     11  /* kernel SIMD once in task context; returns 0 */
+#define KTEST_SYS_KFPU_HITS     12  /* returns how often the hook ran in an interrupt of this
+                                       task's ring 3 */
 
 /* The last fatal fault of a user task. */
 struct ktest_fault_record {

@@ -37,6 +37,7 @@ static inline void *alloc_pages_virt(unsigned order)
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);
+extern u64 heap_live_blocks, heap_class_pages;   /* for leak checks (ktest) */
 
 /* Map MMIO uncached into the ioremap window (kernel/mm/paging.c). */
 void *ioremap(phys_addr_t p, size_t size);

@@ -34,6 +34,7 @@ u64  pt_unmap(phys_addr_t root, u64 va, u64 size, bool free_frames); /* returns 
 bool pt_walk(phys_addr_t root, u64 va, phys_addr_t *pa, u64 *flags);  /* leaf flags, incl. PS */
 int  pt_protect(phys_addr_t root, u64 va, u64 size, u64 flags);  /* PTE_PROTNONE: no access */
 void pt_free_user_half(phys_addr_t root, u64 *freed_tables, u64 *freed_pages);
+int  pt_copy_user_half(phys_addr_t dst, phys_addr_t src, u64 *copied_pages);  /* fork */
 
 /* The PML4-pair helpers (kernel/mm/paging.c). */
 extern bool pti_enabled;           /* run-time: PTI on (pti= boot option, CONFIG_PAGE_TABLE_ISOLATION) */

@@ -66,8 +66,14 @@ struct percpu {
 	struct task *curr;            /* the running task (see current) */
 	struct task *idle;
 	struct mm *active_mm;         /* whose tables CR3 holds (NULL: the master, for kernel threads) */
+	struct task *dead;            /* a task that exited with nobody to reap it: freed after the switch */
 	u64 irq_count;
 	u64 nmi_seen_user, nmi_seen_kernel, nmi_seen_entry;  /* where NMIs landed (ktest) */
+	/* FPU (kernel/arch/x86_64/fpu.c): whose user state the FPU registers hold (NULL: nobody's,
+	 * e.g. after kernel SIMD), and FPU_BUSY_* while kernel_fpu_usable() must say no. */
+	struct task *fpu_owner;
+	u32 fpu_busy;
+	u32 in_paranoid;              /* depth of do_paranoid(): NMI, #DB from ring 0, #MC, #DF */
 };
 
 extern struct percpu percpu_data[CONFIG_NR_CPUS];
@@ -89,6 +95,7 @@ static inline struct task *current_task(void) { return this_cpu()->curr; }
 /* Work for the way back to ring 3, in this CPU's entry page (one %gs-relative load to test). */
 #define EXIT_WORK_RESCHED BIT(0)
 #define EXIT_WORK_SIGNAL  BIT(1)      /* the running task has a deliverable signal */
+#define EXIT_WORK_FPU     BIT(2)      /* load the running task's FPU state (always done last) */
 static inline u32 exit_work(void)
 {
 	u32 w;
@@ -106,6 +113,16 @@ static inline void clear_need_resched(void)
 			     "i"(offsetof(struct entry_page, exit_work)) : "memory");
 }
 static inline bool need_resched(void) { return exit_work() & EXIT_WORK_RESCHED; }
+/* EXIT_WORK_FPU mirrors the running task's fpu_need_load (kernel/arch/x86_64/fpu.c sets it). */
+static inline void set_exit_work_fpu(bool on)
+{
+	if (on)
+		__asm__ __volatile__("lock orl %0, %%gs:%c1" :: "i"(EXIT_WORK_FPU),
+				     "i"(offsetof(struct entry_page, exit_work)) : "memory");
+	else
+		__asm__ __volatile__("lock andl %0, %%gs:%c1" :: "i"(~EXIT_WORK_FPU),
+				     "i"(offsetof(struct entry_page, exit_work)) : "memory");
+}
 #define current current_task()
 
 #endif

@@ -28,6 +28,7 @@
 #define SIG_IGN 1UL
 
 #define SA_NOCLDSTOP 0x00000001
+#define SA_NOCLDWAIT 0x00000002
 #define SA_SIGINFO   0x00000004
 #define SA_RESTORER  0x04000000
 #define SA_ONSTACK   0x08000000
@@ -41,6 +42,7 @@
 
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define SS_AUTODISARM (1U << 31)    /* disarm the stack while a handler runs on it */
 #define MINSIGSTKSZ 2048
 
 /* si_code values */
@@ -69,6 +71,7 @@ struct user_siginfo {             /* 128 bytes */
 	union {
 		struct { u64 addr; } fault;
 		struct { s32 pid; u32 uid; } kill;
+		struct { s32 pid; u32 uid; s32 status; u32 pad; s64 utime, stime; } chld;
 		u8 raw[112];
 	};
 };
@@ -126,6 +129,7 @@ struct compat_siginfo {           /* 128 bytes; the union starts at 12 */
 	union {
 		struct { u32 addr; } fault;
 		struct { s32 pid; u32 uid; } kill;
+		struct { s32 pid; u32 uid; s32 status, utime, stime; } chld;
 		u8 raw[116];
 	};
 };

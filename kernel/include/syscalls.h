@@ -74,7 +74,26 @@ long compat_sys_signal(u64 sig, u64 handler);
 long compat_sys_rt_sigreturn(void);
 long compat_sys_sigreturn(void);
 long compat_sys_sigaltstack(u64 uss, u64 uoss);
+long compat_sys_sigprocmask(u64 how, u64 uset, u64 uoset);
+long compat_sys_sigpending(u64 uset);
+long sys_rt_sigpending(u64 uset, u64 setsize);
+long sys_set_thread_area(u64 uinfo);
+long sys_get_thread_area(u64 uinfo);
 long sys_clock_nanosleep(u64 clk, u64 flags, u64 req, u64 rem);
 long compat_sys_clock_nanosleep(u64 clk, u64 flags, u64 req, u64 rem);
+
+
+/* Processes (kernel/proc/process.c, kernel/exec/exec.c) and pipes (kernel/fs/file.c). */
+long sys_fork(void);
+long sys_vfork(void);
+long sys_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
+long compat_sys_clone(u64 flags, u64 newsp, u64 ptid, u64 tls, u64 ctid);
+long sys_wait4(u64 pid, u64 status, u64 options, u64 rusage);
+long compat_sys_wait4(u64 pid, u64 status, u64 options, u64 rusage);
+long compat_sys_waitpid(u64 pid, u64 status, u64 options);
+long sys_execve(u64 path, u64 argv, u64 envp);
+long compat_sys_execve(u64 path, u64 argv, u64 envp);
+long sys_pipe(u64 fds);
+long sys_pipe2(u64 fds, u64 flags);
 
 #endif

@@ -151,10 +151,10 @@ KTEST_SUITE(nanosleep_eintr)
 			continue;
 		}
 		sched_sleep_until(ktime_ns() + 300000000ULL);          /* it is asleep by now */
-		signal_send(t, &(struct ksiginfo){ SIGUSR2, SI_USER, 0, 0, 0, 0 });
+		signal_send(t, &(struct ksiginfo){ .signo = SIGUSR2, .code = SI_USER });
 		sched_sleep_until(ktime_ns() + 300000000ULL);
 		bool still = !t->exited;
-		signal_send(t, &(struct ksiginfo){ SIGUSR1, SI_USER, 0, 0, 0, 0 });
+		signal_send(t, &(struct ksiginfo){ .signo = SIGUSR1, .code = SI_USER });
 		int st = task_wait(t);
 		ktest_expect(ctx, still && st == 0, "%s %s: SIGUSR2 (ignored) left it asleep: %s; SIGUSR1 "
 			     "ended it with -EINTR and rem (status %d)", cases[i].prog,

@@ -49,6 +49,11 @@ long ktest_syscall(unsigned op, u64 a0, struct pt_regs *regs)
 		return (pcid_enabled ? 1 : 0) | (invpcid_enabled ? 2 : 0);
 	case KTEST_SYS_LAST_USER_CR3:
 		return this_entry_page()->ktest_last_user_cr3;
+	case KTEST_SYS_KFPU_HOOK:
+	case KTEST_SYS_KFPU_SPIN:
+	case KTEST_SYS_KFPU_TASK:
+	case KTEST_SYS_KFPU_HITS:
+		return ktest_kfpu_syscall(op, a0);
 	default:
 		return -ENOSYS;
 	}

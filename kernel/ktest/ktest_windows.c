@@ -490,16 +490,20 @@ static struct ew_jmp nmi_jmp;
  */
 static __attribute__((noinline)) bool block_nmis(void)
 {
+	static u32 paranoid_depth;
 	if (ktest_ew_setjmp(&nmi_jmp)) {
 		/* Back from the abandoned NMI: clear the nested-NMI words at the top of the NMI stack
 		 * (`executing` and `pending`, W + 40 and W + 48 with W = top - 120, entry_64.asm), or the
-		 * next NMI would take itself for a nested one. */
+		 * next NMI would take itself for a nested one; and undo its do_paranoid()'s count, or
+		 * kernel_fpu_usable() would say no for good. */
 		u64 top = cea_slice(this_entry_page()->cpu) + CEA_NMI_STACK_OFF + CEA_IST_STACK_SIZE;
 		volatile u64 *w = (volatile u64 *)(top - 120);
 		w[40 / 8] = 0;
 		w[48 / 8] = 0;
+		this_cpu()->in_paranoid = paranoid_depth;
 		return true;
 	}
+	paranoid_depth = this_cpu()->in_paranoid;
 	ew.nmi_state = NMI_BLOCKING;
 	apic_send_nmi_to_self();
 	for (unsigned i = 0; i < 10000000 && ew.nmi_state == NMI_BLOCKING; i++)

@@ -23,6 +23,8 @@ struct free_block { struct free_block *next; };
 
 static struct free_block *free_lists[NCLASSES];
 static spinlock_t heap_lock = SPINLOCK_INIT;
+u64 heap_live_blocks;                     /* allocated and not yet freed */
+u64 heap_class_pages;                     /* pages carved into size-class blocks (kept for good) */
 
 static size_t class_size(unsigned c) { return 32UL << c; }
 
@@ -41,6 +43,7 @@ void *kmalloc(size_t size)
 				spin_unlock_irqrestore(&heap_lock, f);
 				return NULL;
 			}
+			heap_class_pages++;
 			for (size_t off = 0; off + class_size(c) <= PAGE_SIZE; off += class_size(c)) {
 				struct free_block *b = (struct free_block *)(page + off);
 				b->next = free_lists[c];
@@ -49,6 +52,7 @@ void *kmalloc(size_t size)
 		}
 		struct free_block *b = free_lists[c];
 		free_lists[c] = b->next;
+		heap_live_blocks++;
 		spin_unlock_irqrestore(&heap_lock, f);
 		struct block_hdr *h = (struct block_hdr *)b;
 		h->cls = c;
@@ -63,6 +67,7 @@ void *kmalloc(size_t size)
 		return NULL;
 	h->cls = 0x100 + order;
 	h->magic = HEAP_MAGIC;
+	__atomic_add_fetch(&heap_live_blocks, 1, __ATOMIC_RELAXED);
 	return h + 1;
 }
 
@@ -83,6 +88,7 @@ void kfree(void *p)
 		panic("kfree: %p is not a heap block (or was freed twice)", p);
 	h->magic = 0;
 	if (h->cls >= 0x100) {
+		__atomic_sub_fetch(&heap_live_blocks, 1, __ATOMIC_RELAXED);
 		pmm_free(virt_to_phys(h), h->cls - 0x100);
 		return;
 	}
@@ -92,5 +98,6 @@ void kfree(void *p)
 	u64 f = spin_lock_irqsave(&heap_lock);
 	b->next = free_lists[cls];
 	free_lists[cls] = b;
+	heap_live_blocks--;
 	spin_unlock_irqrestore(&heap_lock, f);
 }

@@ -10,6 +10,7 @@
 #include "types.h"
 #include "mm.h"
 #include "paging.h"
+#include "string.h"
 
 #ifdef CONFIG_PAGE_TABLE_ISOLATION
 bool pgd_is_pair = true;
@@ -223,6 +224,55 @@ void pt_free_user_half(phys_addr_t root, u64 *freed_tables, u64 *freed_pages)
 		*freed_tables = tables;
 	if (freed_pages)
 		*freed_pages = pages;
+}
+
+/* Copy the leaves of table t (level l, covering va upwards) into dst: see pt_copy_user_half. */
+static int copy_level(phys_addr_t dst, const u64 *t, int l, u64 va, u64 *pages)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		u64 e = t[i], at = va + ((u64)i << LEVEL_SHIFT(l));
+		if (!(e & PTE_P) && !(l == 0 && (e & PTE_PROTNONE)))
+			continue;
+		if (l > 0 && !(e & PTE_PS)) {
+			if (copy_level(dst, table(e), l - 1, at, pages))
+				return -1;
+			continue;
+		}
+		u64 *d = walk_to(dst, at, l, true);
+		if (!d)
+			return -1;
+		phys_addr_t pa = e & PTE_ADDR_MASK & ~((1ULL << LEVEL_SHIFT(l)) - 1);
+		if (!(e & PTE_NOFREE)) {
+			unsigned order = l ? 9 : 0;
+			phys_addr_t n = pmm_alloc(order);
+			if (n == PMM_FAIL)
+				return -1;
+			memcpy(phys_to_virt(n), phys_to_virt(pa), PAGE_SIZE << order);
+			*pages += 1U << order;
+			pa = n;
+		}
+		*d = pa | (e & ~PTE_ADDR_MASK) | (e & PTE_ADDR_MASK & ((1ULL << LEVEL_SHIFT(l)) - 1));
+	}
+	return 0;
+}
+
+/*
+ * pt_copy_user_half - give dst (an empty user half) a private copy of src's user half: every
+ * mapped frame (and every PTE_PROTNONE one) is duplicated with the same leaf flags; PTE_NOFREE
+ * frames (the vDSO) are shared. 0, or -1 when out of memory (dst then holds a partial copy that
+ * pt_free_user_half() releases). *copied_pages counts the frames allocated.
+ */
+int pt_copy_user_half(phys_addr_t dst, phys_addr_t src, u64 *copied_pages)
+{
+	u64 pages = 0;
+	const u64 *k = table(root_of(src));
+	int r = 0;
+	for (unsigned i = 0; i < PML4_USER_SLOTS && !r; i++)
+		if (k[i] & PTE_P)
+			r = copy_level(root_of(dst), table(k[i]), 2, (u64)i << LEVEL_SHIFT(3), &pages);
+	if (copied_pages)
+		*copied_pages = pages;
+	return r;
 }
 
 phys_addr_t pt_alloc_table(void)

@@ -22,6 +22,7 @@ struct mm *mm_create(void)
 		return NULL;
 	}
 	mm->pt_pages = 1U << order;
+	mm->users = 1;
 	static u64 next_ctx_id = 1;
 	mm->ctx_id = __atomic_fetch_add(&next_ctx_id, 1, __ATOMIC_RELAXED);
 	pt_tables_allocated += 1U << order;
@@ -45,6 +46,33 @@ void mm_destroy(struct mm *mm)
 	pmm_free(mm->pgd, order);
 	pt_tables_allocated -= 1U << order;
 	kfree(mm);
+}
+
+void mm_get(struct mm *mm) { __atomic_add_fetch(&mm->users, 1, __ATOMIC_RELAXED); }
+
+void mm_put(struct mm *mm)
+{
+	if (mm && !__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
+		mm_destroy(mm);
+}
+
+/* A new address space with the same regions, break and contents as mm (copied eagerly: no
+ * copy-on-write), for fork. NULL when out of memory. */
+struct mm *mm_dup(struct mm *mm)
+{
+	struct mm *n = mm_create();
+	if (!n)
+		return NULL;
+	memcpy(n->vmas, mm->vmas, sizeof(mm->vmas));
+	n->nvmas = mm->nvmas;
+	n->brk_start = mm->brk_start;
+	n->brk = mm->brk;
+	if (pt_copy_user_half(n->pgd, mm->pgd, NULL)) {
+		mm_destroy(n);
+		return NULL;
+	}
+	n->pages = mm->pages;
+	return n;
 }
 
 int mm_add_vma(struct mm *mm, u64 start, u64 end, u32 flags)

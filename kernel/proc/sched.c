@@ -18,13 +18,13 @@
 #include "segment.h"
 #include "fsgsbase.h"
 #include "fs.h"
+#include "tls.h"
 
 struct percpu percpu_data[CONFIG_NR_CPUS];
 int next_pid = 1;
 
 static struct task *runqueue;         /* circular list of runnable tasks via ->next */
 static struct task *all_tasks;
-static struct task *fpu_owner;
 static struct task idle_task;
 
 extern char ret_from_fork[];
@@ -118,12 +118,14 @@ struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **
 	if (!t)
 		return NULL;
 	t->mm = mm;
-	t->fpu = fpu_alloc_state();
+	t->fpu = fpu_alloc_state();            /* the initial state, loaded on the first exit */
+	t->fpu_need_load = true;
 	t->sig = signals_alloc();
 	if (!t->fpu || !t->sig) {
 		task_free(t);
 		return NULL;
 	}
+	segments_init(t);
 	*regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
 	memset(*regs, 0, sizeof(**regs));
 	task_prepare_switch(t, (u64)*regs, 0, 0);
@@ -145,9 +147,8 @@ void task_free(struct task *t)
 		pp = &(*pp)->all_next;
 	if (*pp)
 		*pp = t->all_next;
-	if (fpu_owner == t)
-		fpu_owner = NULL;
-	mm_destroy(t->mm);
+	fpu_task_drop(t);
+	mm_put(t->mm);
 	fpu_free_state(t->fpu);
 	signals_free(t->sig);
 	files_put(t->files);
@@ -163,9 +164,33 @@ struct task *task_by_pid(int pid)
 	return NULL;
 }
 
+struct task *task_first(void) { return all_tasks; }
+
+/* After a switch, in the task switched to: free the task that exited with nobody to reap it
+ * (its kernel stack was in use until the switch). IRQs off. */
+static void finish_switch(void)
+{
+	struct percpu *pc = this_cpu();
+	struct task *dead = pc->dead;
+	if (dead && dead != pc->curr) {
+		pc->dead = NULL;
+		task_free(dead);
+	}
+}
+
+/* A new task's first instructions (ret_from_fork): finish the switch, and for a clone with
+ * CLONE_CHILD_SETTID write the tid into the child's own memory (now loaded), as Linux's
+ * schedule_tail does. */
 void ret_from_fork_c(void)
 {
+	finish_switch();
 	sti();
+	struct task *t = current;
+	if (t->set_child_tid) {
+		u32 tid = t->tid;
+		copy_to_user((void *)t->set_child_tid, &tid, sizeof(tid));   /* a bad pointer is ignored */
+		t->set_child_tid = 0;
+	}
 }
 
 static void wake_sleepers(u64 now)
@@ -202,28 +227,26 @@ void schedule(void)
 	if (runqueue && next != pc->idle)
 		runqueue = next;
 
-	/* Leave prev: its user FPU registers and FS/GS bases. */
+	/* The FPU: save prev's live registers; next's are loaded lazily, on its way to ring 3. */
+	fpu_switch(prev, next);
+	/* Leave prev: its user FS/GS bases. */
 	if (prev->mm) {
-		fpu_save(prev->fpu);
-		fpu_owner = prev;
 		prev->fs_base = read_fsbase();      /* ring 3 may have changed them with WR*BASE */
 		prev->gs_base = read_user_gsbase();
 	}
+	segments_switch(prev, next);         /* selectors and TLS descriptors, before next's bases */
 	/* Enter next. */
 	mm_switch(next->mm);
 	pc->entry->top_of_stack = next->kstack_top;
 	pc->curr = next;
 	if (next->mm) {
-		if (fpu_owner != next) {
-			fpu_restore(next->fpu);
-			fpu_owner = next;
-		}
 		write_fsbase(next->fs_base);
 		write_user_gsbase(next->gs_base);
 	}
 	signal_update_exit_work(next);       /* exit work is per CPU; signals are per task */
 	/* switch_to also loads KERNEL_DS into a null SS, for next's SYSRET (switch.asm). */
 	switch_to(prev, next);
+	finish_switch();
 	irq_restore(f);
 }
 
@@ -278,15 +301,43 @@ void sched_block(void)
 	irq_restore(f);
 }
 
-void task_exit(int status)
+/* Sleep on obj until sched_wake_all(obj) (or sched_wake). Call with IRQs off, after checking
+ * the condition, so that no wake-up falls between the check and the sleep. */
+void sched_wait_on(void *obj)
 {
-	cli();
+	current->wait_obj = obj;
+	sched_block();
+	current->wait_obj = NULL;
+}
+
+void sched_wake_all(void *obj)
+{
+	u64 f = irq_save();
+	for (struct task *t = all_tasks; t; t = t->all_next)
+		if (t->wait_obj == obj)
+			sched_wake(t);
+	irq_restore(f);
+}
+
+/*
+ * End the running task: give back its memory and files (so a pipe's reader sees end-of-file at
+ * once), hand its children to nobody, tell its parent, and become a zombie until reaped by the
+ * parent's wait4, the kernel's task_wait, or (when nobody will wait) right after the switch.
+ */
+void task_exit(int wstatus)
+{
 	struct task *t = current;
-	t->exit_status = status;
+	exit_release(t);
+	cli();
+	t->wstatus = wstatus;
+	t->exit_status = (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
 	t->exited = true;
 	t->state = TASK_ZOMBIE;
+	exit_notify(t);
 	if (t->waiter)
 		sched_wake(t->waiter);
+	if (t->autoreap)
+		this_cpu()->dead = t;
 	schedule();
 	panic("task_exit: a zombie ran again");
 }

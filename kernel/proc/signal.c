@@ -24,6 +24,7 @@
 #include "sched.h"
 #include "memlayout.h"
 #include "vdso.h"
+#include "tls.h"
 
 struct signals {
 	struct k_sigaction action[NSIG];
@@ -120,10 +121,21 @@ static bool default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;  /* no job control */
 }
 
+/* Linux's on_sig_stack: never with SS_AUTODISARM (the stack was disarmed for the handler). */
 static bool on_altstack(const struct signals *s, u64 sp)
 {
-	return !(s->altstack.ss_flags & SS_DISABLE) && sp > s->altstack.ss_sp &&
+	return !(s->altstack.ss_flags & (SS_DISABLE | SS_AUTODISARM)) && sp > s->altstack.ss_sp &&
 	       sp <= s->altstack.ss_sp + s->altstack.ss_size;
+}
+
+/* The frame's uc_stack is the alternate stack as it is, flags as set (Linux's save_altstack);
+ * with SS_AUTODISARM the stack is then disarmed until rt_sigreturn reinstalls it. */
+static struct user_stack_t altstack_save(struct signals *s)
+{
+	struct user_stack_t ss = s->altstack;
+	if (ss.ss_flags & SS_AUTODISARM)
+		s->altstack = (struct user_stack_t){ .ss_flags = SS_DISABLE };
+	return ss;
 }
 
 /* Build the frame on the user stack and point the registers at the handler. */
@@ -145,7 +157,7 @@ static bool setup_rt_frame(int sig, const struct k_sigaction *ka, const struct k
 		return false;                                     /* x86-64 has no kernel restorer */
 
 	/* The FPU image: what ring 3 had, with the software-reserved bytes describing it. */
-	fpu_save(t->fpu);
+	fpu_sync_to_task(t);                                 /* t->fpu holds the state, stably */
 	u8 *img = t->fpu;
 	if (xsave) {
 		u32 sw[12] = { FP_XSTATE_MAGIC1, fsize + 4, (u32)fpu_xfeatures(), (u32)(fpu_xfeatures() >> 32), fsize };
@@ -159,9 +171,7 @@ static bool setup_rt_frame(int sig, const struct k_sigaction *ka, const struct k
 	memset(&fr, 0, sizeof(fr));
 	fr.pretcode = ka->restorer;
 	fr.uc.uc_flags = (xsave ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-	fr.uc.uc_stack = s->altstack;
-	if (on_altstack(s, regs->rsp))
-		fr.uc.uc_stack.ss_flags = SS_ONSTACK;
+	fr.uc.uc_stack = altstack_save(s);
 	struct user_sigcontext *sc = &fr.uc.uc_mcontext;
 	sc->r8 = regs->r8; sc->r9 = regs->r9; sc->r10 = regs->r10; sc->r11 = regs->r11;
 	sc->r12 = regs->r12; sc->r13 = regs->r13; sc->r14 = regs->r14; sc->r15 = regs->r15;
@@ -177,10 +187,14 @@ static bool setup_rt_frame(int sig, const struct k_sigaction *ka, const struct k
 	fr.uc.uc_sigmask = oldmask;
 	fr.info.si_signo = sig;
 	fr.info.si_code = info->code;
-	if (info->code == SI_USER || info->code == SI_TKILL)
+	if (sig == SIGCHLD && info->code > 0) {
+		fr.info.chld.pid = info->pid;
+		fr.info.chld.status = info->status;
+	} else if (info->code == SI_USER || info->code == SI_TKILL) {
 		fr.info.kill.pid = info->pid;
-	else
+	} else {
 		fr.info.fault.addr = info->addr;
+	}
 	if (copy_to_user(uframe, &fr, sizeof(fr)))
 		return false;
 
@@ -193,12 +207,39 @@ static bool setup_rt_frame(int sig, const struct k_sigaction *ka, const struct k
 	regs->cs = USER_CS;
 	regs->ss = USER_DS;
 	regs->rflags &= ~(X86_RFLAGS_DF | X86_RFLAGS_RF | X86_RFLAGS_TF);
-	fpu_restore_init();                                  /* the handler starts with a clean FPU */
+	fpu_task_set_init(t);                                /* the handler starts with a clean FPU */
 	return true;
 }
 
 static bool setup_frame_ia32(int sig, const struct k_sigaction *ka, const struct ksiginfo *info,
 			     struct pt_regs *regs);
+
+long syscall_restartable(void)
+{
+	current->restart_pending = true;
+	return -ERESTARTSYS;
+}
+
+/*
+ * The system call that returned -ERESTARTSYS, now that we know whether handler ka (NULL: none)
+ * runs: made again (RAX back to the number, RIP back over the 2-byte SYSCALL or INT 0x80; the
+ * fast i386 entries return to the vDSO's landing pad, which follows an INT 0x80), or -EINTR for a
+ * handler without SA_RESTART. Before the frame is built, so sigreturn resumes into the restart.
+ */
+static void syscall_restart(struct task *t, struct pt_regs *regs, const struct k_sigaction *ka)
+{
+	if (!t->restart_pending)
+		return;
+	t->restart_pending = false;
+	if (regs->rax != (u64)-ERESTARTSYS)
+		return;
+	if (ka && !(ka->flags & SA_RESTART)) {
+		regs->rax = -EINTR;
+		return;
+	}
+	regs->rax = regs->orig_rax;
+	regs->rip -= 2;
+}
 
 /* Deliver one deliverable signal (exit_to_user_mode calls this while there are some). */
 void do_signal(struct pt_regs *regs)
@@ -207,6 +248,7 @@ void do_signal(struct pt_regs *regs)
 	struct signals *s = t->sig;
 	u64 ready = s->pending & ~s->blocked;
 	if (!ready) {
+		syscall_restart(t, regs, NULL);
 		signal_update_exit_work(t);
 		return;
 	}
@@ -219,6 +261,7 @@ void do_signal(struct pt_regs *regs)
 	signal_update_exit_work(t);
 
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignored(sig))) {
+		syscall_restart(t, regs, NULL);
 		if (suspend) {
 			s->blocked = s->saved_blocked;
 			s->restore_blocked = false;
@@ -229,14 +272,15 @@ void do_signal(struct pt_regs *regs)
 	if (ka.handler == SIG_DFL) {
 		if (info.code == SI_USER || info.code == SI_TKILL)      /* faults were reported already */
 			pr_err("%s[%d]: killed by signal %d\n", t->name, t->pid, sig);
-		task_exit(128 + sig);
+		task_exit(sig);                        /* as wait4 reports a kill */
 	}
+	syscall_restart(t, regs, &ka);
 	if (ka.flags & SA_RESETHAND)
 		s->action[sig - 1].handler = SIG_DFL;
 	if (!(t->compat ? setup_frame_ia32(sig, &ka, &info, regs) : setup_rt_frame(sig, &ka, &info, regs))) {
 		pr_err("%s[%d]: cannot deliver signal %d (bad stack or no restorer): killed by SIGSEGV\n",
 		       t->name, t->pid, sig);
-		task_exit(128 + SIGSEGV);
+		task_exit(SIGSEGV);
 	}
 	if (suspend) {
 		s->blocked = s->saved_blocked;
@@ -245,6 +289,29 @@ void do_signal(struct pt_regs *regs)
 	s->blocked |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : sigbit(sig));
 	s->blocked &= ~UNBLOCKABLE;
 	signal_update_exit_work(t);
+}
+
+/* ---- processes --------------------------------------------------------------------------------- */
+
+void signals_fork(struct signals *child, const struct signals *parent)
+{
+	memcpy(child->action, parent->action, sizeof(child->action));
+	child->blocked = parent->blocked;
+	child->altstack = parent->altstack;
+}
+
+void signals_exec(struct signals *s)
+{
+	for (int i = 0; i < NSIG; i++)
+		s->action[i] = (struct k_sigaction){ .handler = s->action[i].handler == SIG_IGN ? SIG_IGN : SIG_DFL };
+	s->altstack = (struct user_stack_t){ .ss_flags = SS_DISABLE };
+}
+
+/* Linux's rule: a parent that ignores SIGCHLD explicitly, or set SA_NOCLDWAIT, gets no zombies. */
+bool signal_child_autoreap(struct task *parent)
+{
+	const struct k_sigaction *ka = parent->sig ? &parent->sig->action[SIGCHLD - 1] : NULL;
+	return ka && (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT));
 }
 
 /* ---- system calls ------------------------------------------------------------------------------ */
@@ -287,18 +354,69 @@ long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize)
 	if (uset) {
 		if (copy_from_user(&set, (const void *)uset, 8))
 			return -EFAULT;
-		switch (how) {
+		switch ((int)how) {
 		case SIG_BLOCK: s->blocked |= set; break;
 		case SIG_UNBLOCK: s->blocked &= ~set; break;
 		case SIG_SETMASK: s->blocked = set; break;
 		default: return -EINVAL;
 		}
 		s->blocked &= ~UNBLOCKABLE;
+		signal_update_exit_work(current);
 	}
 	if (uoset && copy_to_user((void *)uoset, &old, 8))
 		return -EFAULT;
-	signal_update_exit_work(current);
 	return 0;
+}
+
+/*
+ * sigprocmask (i386 126): Linux's compat one, on the old 4-byte sigset of signals 1..32. SIG_BLOCK
+ * and SIG_UNBLOCK change those signals, SIG_SETMASK replaces them (signals 33..64 stay as they
+ * are); SIGKILL and SIGSTOP are never blocked. The new set is read before `how` is judged
+ * (-EFAULT first, then -EINVAL; no set, no check) and the old one written after the change.
+ */
+long compat_sys_sigprocmask(u64 how, u64 uset, u64 uoset)
+{
+	struct signals *s = current->sig;
+	u32 old = (u32)s->blocked, set;
+	if (uset) {
+		if (copy_from_user(&set, (const void *)uset, 4))
+			return -EFAULT;
+		switch ((int)how) {
+		case SIG_BLOCK: s->blocked |= set; break;
+		case SIG_UNBLOCK: s->blocked &= ~(u64)set; break;
+		case SIG_SETMASK: s->blocked = (s->blocked & ~0xffffffffULL) | set; break;
+		default: return -EINVAL;
+		}
+		s->blocked &= ~UNBLOCKABLE;
+		signal_update_exit_work(current);
+	}
+	if (uoset && copy_to_user((void *)uoset, &old, 4))
+		return -EFAULT;
+	return 0;
+}
+
+/* The pending signals sigpending reports: those that are blocked (Linux's do_sigpending). */
+static u64 pending_blocked(void)
+{
+	const struct signals *s = current->sig;
+	return s->pending & s->blocked;
+}
+
+/* sigpending (i386 73): the old 4-byte set, signals 1..32. */
+long compat_sys_sigpending(u64 uset)
+{
+	u32 set = (u32)pending_blocked();
+	return copy_to_user((void *)uset, &set, 4) ? -EFAULT : 0;
+}
+
+/* rt_sigpending (64-bit 127, i386 176: the same 8-byte set): -EINVAL if setsize > 8; a smaller
+ * size copies that many bytes, as Linux. */
+long sys_rt_sigpending(u64 uset, u64 setsize)
+{
+	u64 set = pending_blocked();
+	if (setsize > 8)
+		return -EINVAL;
+	return copy_to_user((void *)uset, &set, setsize) ? -EFAULT : 0;
 }
 
 /* The current alternate stack as sigaltstack reports it (SS_ONSTACK while running on it). */
@@ -307,21 +425,24 @@ static struct user_stack_t altstack_get(void)
 	struct signals *s = current->sig;
 	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
 	struct user_stack_t old = s->altstack;
-	if (on_altstack(s, regs->rsp))
-		old.ss_flags = SS_ONSTACK;
+	old.ss_flags = (!old.ss_size ? SS_DISABLE : on_altstack(s, regs->rsp) ? SS_ONSTACK : 0) |
+		       (s32)(s->altstack.ss_flags & SS_AUTODISARM);
 	return old;
 }
 
-/* Check a new alternate stack (and normalise a disabled one); 0 or -errno. */
+/* Check a new alternate stack as Linux's do_sigaltstack (and normalise a disabled one; the flags
+ * are kept as given): 0, or -EPERM while running on the current one (judged by the SP in the
+ * task's registers), -EINVAL for a bad mode, -ENOMEM if too small. */
 static long altstack_check(struct user_stack_t *ss)
 {
 	struct signals *s = current->sig;
 	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
 	if (on_altstack(s, regs->rsp))
 		return -EPERM;
-	if (ss->ss_flags & ~SS_DISABLE)
+	u32 mode = (u32)ss->ss_flags & ~SS_AUTODISARM;
+	if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
 		return -EINVAL;
-	if (ss->ss_flags & SS_DISABLE)
+	if (mode == SS_DISABLE)
 		ss->ss_sp = ss->ss_size = 0;
 	else if (ss->ss_size < MINSIGSTKSZ)
 		return -ENOMEM;
@@ -337,12 +458,25 @@ long sys_sigaltstack(u64 uss, u64 uoss)
 		long err = altstack_check(&ss);
 		if (err)
 			return err;
+		current->sig->altstack = ss;             /* as Linux: even if uoss then faults */
 	}
 	if (uoss && copy_to_user((void *)uoss, &old, sizeof(old)))
 		return -EFAULT;
-	if (uss)
-		current->sig->altstack = ss;
 	return 0;
+}
+
+/* Install the compat stack_t at uss as the alternate stack (Linux's do_compat_sigaltstack
+ * without the old one): 0 or -EFAULT and altstack_check's errors. */
+static long compat_altstack_set(u64 uss)
+{
+	struct compat_stack_t c;
+	if (copy_from_user(&c, (const void *)uss, sizeof(c)))
+		return -EFAULT;
+	struct user_stack_t ss = { .ss_sp = c.ss_sp, .ss_flags = c.ss_flags, .ss_size = c.ss_size };
+	long err = altstack_check(&ss);
+	if (!err)
+		current->sig->altstack = ss;
+	return err;
 }
 
 long sys_rt_sigreturn(void)
@@ -351,10 +485,15 @@ long sys_rt_sigreturn(void)
 	struct pt_regs *regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
 	struct user_ucontext uc;
 	u64 frame = regs->rsp - 8;
-	struct ksiginfo segv = { SIGSEGV, SI_KERNEL, 0, 13, 0, 0 };
+	struct ksiginfo segv = { .signo = SIGSEGV, .code = SI_KERNEL, .trapno = 13 };
 	if (copy_from_user(&uc, (const void *)(frame + offsetof(struct rt_sigframe, uc)), sizeof(uc)))
 		goto bad;
 	const struct user_sigcontext *sc = &uc.uc_mcontext;
+	/* Linux's restore_altstack, before the context as x86-64 Linux does it: uc_stack becomes the
+	 * alternate stack as sigaltstack would make it, judged against the RSP of this call (a
+	 * handler on the alternate stack: -EPERM); its errors are ignored (uc was read already). */
+	if (!altstack_check(&uc.uc_stack))
+		t->sig->altstack = uc.uc_stack;
 	if (sc->fpstate) {
 		u32 fsize = fpu_state_size();
 		u8 *img = kmalloc(fsize + 64);
@@ -362,15 +501,13 @@ long sys_rt_sigreturn(void)
 			goto bad;
 		u8 *aligned = (u8 *)ALIGN_UP((u64)img, 64);
 		bool ok = !copy_from_user(aligned, (const void *)sc->fpstate, fsize) && fpu_state_valid(aligned);
-		if (ok) {
-			memcpy(t->fpu, aligned, fsize);
-			fpu_restore(t->fpu);
-		}
+		if (ok)
+			fpu_task_set_state(t, aligned);          /* loaded on the way back to ring 3 */
 		kfree(img);
 		if (!ok)
 			goto bad;
 	} else {
-		fpu_restore_init();
+		fpu_task_set_init(t);
 	}
 	regs->r8 = sc->r8; regs->r9 = sc->r9; regs->r10 = sc->r10; regs->r11 = sc->r11;
 	regs->r12 = sc->r12; regs->r13 = sc->r13; regs->r14 = sc->r14; regs->r15 = sc->r15;
@@ -405,7 +542,7 @@ long sys_kill(u64 upid, u64 sig)
 	if (!t)
 		return -ESRCH;
 	if (sig)
-		signal_send(t, &(struct ksiginfo){ (int)sig, SI_USER, 0, 0, 0, current->pid });
+		signal_send(t, &(struct ksiginfo){ .signo = (int)sig, .code = SI_USER, .pid = current->pid });
 	return 0;
 }
 
@@ -417,7 +554,7 @@ long sys_tgkill(u64 tgid, u64 tid, u64 sig)
 	if (!t || t->pid != (int)tgid)
 		return -ESRCH;
 	if (sig)
-		signal_send(t, &(struct ksiginfo){ (int)sig, SI_TKILL, 0, 0, 0, current->pid });
+		signal_send(t, &(struct ksiginfo){ .signo = (int)sig, .code = SI_TKILL, .pid = current->pid });
 	return 0;
 }
 
@@ -528,7 +665,7 @@ static bool save_fpstate_ia32(u64 fp, const struct pt_regs *regs)
 	struct task *t = current;
 	u32 fsize = fpu_state_size();
 	bool xsave = fpu_uses_xsave();
-	fpu_save(t->fpu);
+	fpu_sync_to_task(t);     /* t->fpu holds the state, stably; the edits below keep its meaning */
 	u8 *img = t->fpu;
 	if (xsave) {
 		u64 *bv = (u64 *)(img + 512);
@@ -569,7 +706,7 @@ static bool restore_fpstate_ia32(u32 fp)
 {
 	struct task *t = current;
 	if (!fp) {
-		fpu_restore_init();
+		fpu_task_set_init(t);
 		return true;
 	}
 	u32 fsize = fpu_state_size();
@@ -591,8 +728,7 @@ static bool restore_fpstate_ia32(u32 fp)
 		*(u64 *)(img + 16) = h.foo;
 		for (int i = 0; i < 8; i++)
 			memcpy(img + 32 + i * 16, h.st_space + i * 10, 10);
-		memcpy(t->fpu, img, fsize);
-		fpu_restore(t->fpu);
+		fpu_task_set_state(t, img);                  /* loaded on the way back to ring 3 */
 	}
 	kfree(buf);
 	return ok;
@@ -643,14 +779,17 @@ static bool setup_frame_ia32(int sig, const struct k_sigaction *ka, const struct
 		fr.puc = (u32)(frame + offsetof(struct rt_sigframe_ia32, uc));
 		fr.info.si_signo = sig;
 		fr.info.si_code = info->code;
-		if (info->code == SI_USER || info->code == SI_TKILL)
+		if (sig == SIGCHLD && info->code > 0) {
+			fr.info.chld.pid = info->pid;
+			fr.info.chld.status = info->status;
+		} else if (info->code == SI_USER || info->code == SI_TKILL) {
 			fr.info.kill.pid = info->pid;
-		else
+		} else {
 			fr.info.fault.addr = (u32)info->addr;
+		}
 		fr.uc.uc_flags = fpu_uses_xsave() ? UC_FP_XSTATE : 0;
-		fr.uc.uc_stack.ss_sp = (u32)s->altstack.ss_sp;
-		fr.uc.uc_stack.ss_flags = on_altstack(s, (u32)regs->rsp) ? SS_ONSTACK : s->altstack.ss_flags;
-		fr.uc.uc_stack.ss_size = (u32)s->altstack.ss_size;
+		struct user_stack_t ss = altstack_save(s);
+		fr.uc.uc_stack = (struct compat_stack_t){ (u32)ss.ss_sp, ss.ss_flags, (u32)ss.ss_size };
 		fr.uc.uc_mcontext = sc;
 		fr.uc.uc_sigmask[0] = (u32)oldmask;
 		fr.uc.uc_sigmask[1] = (u32)(oldmask >> 32);
@@ -679,17 +818,18 @@ static bool setup_frame_ia32(int sig, const struct k_sigaction *ka, const struct
 	regs->cs = USER32_CS;
 	regs->ss = USER_DS;
 	regs->rflags &= ~(X86_RFLAGS_DF | X86_RFLAGS_RF | X86_RFLAGS_TF);
-	/* Linux reloads DS and ES with __USER_DS for the handler (Portcullis keeps no per-task copy). */
+	/* As Linux: the handler runs with DS = ES = __USER_DS (they are per task: tls.c). */
 	__asm__ __volatile__("mov %0, %%ds\n\tmov %0, %%es" :: "r"((u32)USER_DS));
-	fpu_restore_init();
+	fpu_task_set_init(t);                                /* the handler starts with a clean FPU */
 	return true;
 }
 
 /*
  * Restore the registers from an ia32 sigcontext, with rt_sigreturn's rules: only the flags ring 3
- * may set, RPL 3 selectors (a wrong one makes the IRET fault: a SIGSEGV of the program), 32-bit
- * values, a valid FPU image. Hazard: DS/ES/FS/GS are not reloaded from the frame (they are not
- * switched per task here, and a bad one would fault in the kernel); Linux reloads them.
+ * may set, RPL 3 CS/SS (a wrong one makes the IRET fault: a SIGSEGV of the program), 32-bit
+ * values, a valid FPU image. GS/FS/DS/ES are reloaded from the frame as Linux's reload_segments
+ * does: RPL 3 unless null, and one that cannot be loaded becomes null (tls.c), so the program
+ * faults only when it uses it.
  */
 static bool restore_sigcontext_ia32(struct pt_regs *regs, const struct sigcontext_32 *sc)
 {
@@ -704,19 +844,22 @@ static bool restore_sigcontext_ia32(struct pt_regs *regs, const struct sigcontex
 	regs->cs = sc->cs | 3;
 	regs->ss = sc->ss | 3;
 	regs->orig_rax = -1;
+	segments_reload_ia32(sc->gs, sc->fs, sc->ds, sc->es);
 	return true;
 }
 
-/* Both sigreturns: restore from the sigcontext at frame + sc_off and set the mask (read by the
- * caller; mask_ok false if it could not be). A bad frame: SIGSEGV, as the 64-bit one. */
-static long ia32_sigreturn_common(u64 frame, u64 sc_off, u64 mask, bool mask_ok)
+/* Both sigreturns: restore from the sigcontext at frame + sc_off, set the mask (read by the
+ * caller; mask_ok false if it could not be) and for rt_sigreturn reinstall the alternate stack
+ * from the uc_stack at uss (0: none) as Linux's compat_restore_altstack: judged against the ESP
+ * just restored, every error ignored but a fault. A bad frame: SIGSEGV, as the 64-bit one. */
+static long ia32_sigreturn_common(u64 frame, u64 sc_off, u64 mask, bool mask_ok, u64 uss)
 {
 	struct task *t = current;
 	struct pt_regs *regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
 	struct sigcontext_32 sc;
 	if (!t->compat || !mask_ok || copy_from_user(&sc, (const void *)(frame + sc_off), sizeof(sc)) ||
-	    !restore_sigcontext_ia32(regs, &sc)) {
-		struct ksiginfo segv = { SIGSEGV, SI_KERNEL, 0, 13, 0, 0 };
+	    !restore_sigcontext_ia32(regs, &sc) || (uss && compat_altstack_set(uss) == -EFAULT)) {
+		struct ksiginfo segv = { .signo = SIGSEGV, .code = SI_KERNEL, .trapno = 13 };
 		pr_err("%s[%d]: bad ia32 sigreturn frame at %lx\n", t->name, t->pid, (unsigned long)frame);
 		force_sig_info(regs, &segv);
 		return regs->rax;
@@ -734,7 +877,8 @@ long compat_sys_rt_sigreturn(void)
 	u32 mask[2] = { 0, 0 };
 	bool ok = !copy_from_user(mask, (const void *)(frame + offsetof(struct rt_sigframe_ia32, uc.uc_sigmask)), 8);
 	return ia32_sigreturn_common(frame, offsetof(struct rt_sigframe_ia32, uc.uc_mcontext),
-				     mask[0] | (u64)mask[1] << 32, ok);
+				     mask[0] | (u64)mask[1] << 32, ok,
+				     frame + offsetof(struct rt_sigframe_ia32, uc.uc_stack));
 }
 
 /* sigreturn (i386 119): the restorer popped sig, ESP = frame + 8. */
@@ -745,7 +889,7 @@ long compat_sys_sigreturn(void)
 	u32 lo = 0, hi = 0;
 	bool ok = !copy_from_user(&lo, (const void *)(frame + offsetof(struct sigframe_ia32, sc.oldmask)), 4) &&
 		  !copy_from_user(&hi, (const void *)(frame + offsetof(struct sigframe_ia32, extramask)), 4);
-	return ia32_sigreturn_common(frame, offsetof(struct sigframe_ia32, sc), lo | (u64)hi << 32, ok);
+	return ia32_sigreturn_common(frame, offsetof(struct sigframe_ia32, sc), lo | (u64)hi << 32, ok, 0);
 }
 
 /* rt_sigaction (i386 174): struct sigaction in 32-bit words, converted to and from ours. */
@@ -814,20 +958,14 @@ long compat_sys_signal(u64 sig, u64 handler)
 /* sigaltstack (i386 186): the 12-byte compat stack_t. */
 long compat_sys_sigaltstack(u64 uss, u64 uoss)
 {
-	struct user_stack_t old = altstack_get(), ss;
+	struct user_stack_t old = altstack_get();
 	if (uss) {
-		struct compat_stack_t c;
-		if (copy_from_user(&c, (const void *)uss, sizeof(c)))
-			return -EFAULT;
-		ss = (struct user_stack_t){ .ss_sp = c.ss_sp, .ss_flags = c.ss_flags, .ss_size = c.ss_size };
-		long err = altstack_check(&ss);
+		long err = compat_altstack_set(uss);
 		if (err)
 			return err;
 	}
 	struct compat_stack_t o = { (u32)old.ss_sp, old.ss_flags, (u32)old.ss_size };
 	if (uoss && copy_to_user((void *)uoss, &o, sizeof(o)))
 		return -EFAULT;
-	if (uss)
-		current->sig->altstack = ss;
 	return 0;
 }

@@ -40,13 +40,19 @@ static long console_out(u64 ubuf, u64 count)
 	return done;
 }
 
+/* write(2) to fd: the console here, anything else (a pipe) in kernel/fs/file.c. */
+static long fd_out(u64 fd, u64 buf, u64 count)
+{
+	return console_fd(fd) ? console_out(buf, count) : fd_write(fd, buf, count);
+}
+
 long sys_write(u64 fd, u64 buf, u64 count)
 {
-	if (!console_fd(fd))
+	if (!fd_is_writable(fd))
 		return -EBADF;
 	if ((s64)count < 0)
 		return -EINVAL;
-	return console_out(buf, count);
+	return fd_out(fd, buf, count);
 }
 
 struct iovec64 { u64 base, len; };
@@ -54,7 +60,7 @@ struct iovec32 { u32 base, len; };
 
 static long writev_common(u64 fd, u64 uiov, u64 cnt, bool compat)
 {
-	if (!console_fd(fd))
+	if (!fd_is_writable(fd))
 		return -EBADF;
 	if (cnt > IOV_MAX)
 		return -EINVAL;
@@ -91,7 +97,7 @@ static long writev_common(u64 fd, u64 uiov, u64 cnt, bool compat)
 		}
 		if (!v.len)
 			continue;
-		long r = console_out(v.base, v.len);
+		long r = fd_out(fd, v.base, v.len);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -114,8 +120,8 @@ long sys_getpid(void) { return current->pid; }
 long sys_gettid(void) { return current->tid; }
 long sys_getuid(void) { return 0; }
 
-long sys_exit(u64 code) { task_exit(code & 0xff); }
-long sys_exit_group(u64 code) { task_exit(code & 0xff); }
+long sys_exit(u64 code) { task_exit(W_EXITCODE(code)); }
+long sys_exit_group(u64 code) { task_exit(W_EXITCODE(code)); }
 
 struct new_utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];

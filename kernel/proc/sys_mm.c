@@ -12,6 +12,7 @@
 #include "percpu.h"
 #include "mm.h"
 #include "fs.h"
+#include "tls.h"
 
 #define PROT_READ  0x1
 #define PROT_WRITE 0x2
@@ -146,10 +147,13 @@ long sys_arch_prctl(u64 code, u64 addr)
 	case ARCH_SET_GS:
 		if (addr >= USER_TOP)
 			return -EPERM;              /* as Linux: only user addresses */
+		/* As Linux: the selector becomes 0 (tls.c), then the base is set. */
 		if (code == ARCH_SET_FS) {
+			segments_load_fs(0);
 			t->fs_base = addr;
 			write_fsbase(addr);
 		} else {
+			segments_load_gs(0);
 			t->gs_base = addr;
 			write_user_gsbase(addr);
 		}

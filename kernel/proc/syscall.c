@@ -38,6 +38,7 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 	[110] = S(sys_getppid),
 	[130] = S(sys_rt_sigsuspend),
 	[131] = S(sys_sigaltstack),
+	[127] = S(sys_rt_sigpending),
 	[200] = S(sys_tkill),
 	[234] = S(sys_tgkill),
 	[16] = S(sys_ioctl),
@@ -62,6 +63,9 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 	[89] = S(sys_readlink), [217] = S(sys_getdents64), [257] = S(sys_openat),
 	[262] = S(sys_newfstatat), [267] = S(sys_readlinkat), [269] = S(sys_faccessat),
 	[292] = S(sys_dup3),
+	/* processes and pipes (kernel/proc/process.c, kernel/exec/exec.c, kernel/fs/file.c) */
+	[22] = S(sys_pipe), [56] = S(sys_clone), [57] = S(sys_fork), [58] = S(sys_vfork),
+	[59] = S(sys_execve), [61] = S(sys_wait4), [293] = S(sys_pipe2),
 };
 
 static const syscall_fn table32[NR_SYSCALLS_32] = {
@@ -92,6 +96,10 @@ static const syscall_fn table32[NR_SYSCALLS_32] = {
 	[175] = S(sys_rt_sigprocmask),
 	[179] = S(sys_rt_sigsuspend),
 	[186] = S(compat_sys_sigaltstack),
+	[73] = S(compat_sys_sigpending), [126] = S(compat_sys_sigprocmask),
+	[176] = S(sys_rt_sigpending),          /* the 8-byte sigset is the same on both */
+	/* i386 TLS descriptors (kernel/arch/x86_64/tls.c) */
+	[243] = S(sys_set_thread_area), [244] = S(sys_get_thread_area),
 	[238] = S(sys_tkill),
 	[270] = S(sys_tgkill),
 	[199] = S(sys_getuid), [200] = S(sys_getuid), [201] = S(sys_getuid), [202] = S(sys_getuid),
@@ -108,6 +116,10 @@ static const syscall_fn table32[NR_SYSCALLS_32] = {
 	[197] = S(compat_sys_fstat64), [220] = S(sys_getdents64), [221] = S(sys_fcntl),
 	[295] = S(sys_openat), [300] = S(compat_sys_fstatat64), [305] = S(sys_readlinkat),
 	[307] = S(sys_faccessat), [330] = S(sys_dup3),
+	/* processes and pipes */
+	[2] = S(sys_fork), [7] = S(compat_sys_waitpid), [11] = S(compat_sys_execve),
+	[42] = S(sys_pipe), [114] = S(compat_sys_wait4), [120] = S(compat_sys_clone),
+	[190] = S(sys_vfork), [331] = S(sys_pipe2),
 };
 
 static long dispatch(const syscall_fn *table, unsigned n, int nr, u64 a0, u64 a1, u64 a2, u64 a3,
@@ -151,6 +163,13 @@ void do_syscall_64(struct pt_regs *regs)
 static void do_syscall_32(struct pt_regs *regs)
 {
 	int nr = (int)regs->orig_rax;
+#ifdef CONFIG_KTEST
+	/* The private self-test calls, as syscall_64_other, with a0 in EBX (32-bit test programs). */
+	if (((unsigned)nr & ~0xffU) == KTEST_SYSCALL_BASE) {
+		regs->rax = ktest_syscall((unsigned)nr & 0xff, (u32)regs->rbx, regs);
+		return;
+	}
+#endif
 	regs->rax = dispatch(table32, NR_SYSCALLS_32, nr, (u32)regs->rbx, (u32)regs->rcx,
 			     (u32)regs->rdx, (u32)regs->rsi, (u32)regs->rdi, (u32)regs->rbp);
 }

@@ -435,6 +435,61 @@ START_TEST(test_free_user_half)
 }
 END_TEST
 
+/* fork's copy: private frames with the same contents and leaf flags, NOFREE frames shared,
+ * PROTNONE pages copied, the kernel half untouched, and a full release afterwards. */
+START_TEST(test_copy_user_half)
+{
+	phys_addr_t nofree = pmm_alloc(0), kframe = pmm_alloc(0), large = pmm_alloc(9), dst;
+	u64 pages = 0, leaf_flags[3] = { PTE_W | PTE_U, PTE_U | PTE_NX, PTE_U };
+
+	ck_assert_int_eq(pt_map(root, KVA, kframe, PAGE_SIZE, PTE_W | PTE_NX), 0);
+	for (u64 i = 0; i < 3; i++) {
+		phys_addr_t f = pmm_alloc(0);
+
+		memset(phys_to_virt(f), 0x10 + (int)i, PAGE_SIZE);
+		ck_assert_int_eq(pt_map(root, UVA + i * PAGE_SIZE, f, PAGE_SIZE, leaf_flags[i] | PT_MAP_4K), 0);
+	}
+	ck_assert_int_eq(pt_protect(root, UVA + 2 * PAGE_SIZE, PAGE_SIZE, PTE_U | PTE_PROTNONE), 0);
+	memset(phys_to_virt(large), 0x77, LARGE_PAGE_SIZE);
+	ck_assert_int_eq(pt_map(root, UVA2, large, LARGE_PAGE_SIZE, PTE_W | PTE_U), 0);
+	ck_assert_int_eq(pt_map(root, UVA2 + LARGE_PAGE_SIZE, nofree, PAGE_SIZE, PTE_U | PTE_NOFREE), 0);
+
+	dst = pmm_alloc(0);
+	memset(table_at(dst), 0, PAGE_SIZE);
+	u64 before = pmm_free_pages();
+	ck_assert_int_eq(pt_copy_user_half(dst, root, &pages), 0);
+	ck_assert_uint_eq(pages, 3 + 512);
+
+	for (u64 i = 0; i < 3; i++) {
+		u64 va = UVA + i * PAGE_SIZE;
+		u64 *s = entry_at(root, va, PT), *d = entry_at(dst, va, PT);
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_ne(*s & PTE_ADDR_MASK, *d & PTE_ADDR_MASK);
+		ck_assert_uint_eq(*s & ~PTE_ADDR_MASK, *d & ~PTE_ADDR_MASK);
+		ck_assert(memcmp(phys_to_virt(*s & PTE_ADDR_MASK), phys_to_virt(*d & PTE_ADDR_MASK), PAGE_SIZE) == 0);
+		ck_assert_uint_eq(((u8 *)phys_to_virt(*d & PTE_ADDR_MASK))[100], 0x10 + i);
+	}
+	ck_assert(!(*entry_at(dst, UVA + 2 * PAGE_SIZE, PT) & PTE_P));
+	u64 *dl = entry_at(dst, UVA2, PD);
+	ck_assert(*dl & PTE_PS);
+	ck_assert_uint_ne(*dl & PTE_ADDR_MASK, large);
+	ck_assert(memcmp(phys_to_virt(*dl & PTE_ADDR_MASK), phys_to_virt(large), LARGE_PAGE_SIZE) == 0);
+	ck_assert_uint_eq(*entry_at(dst, UVA2 + LARGE_PAGE_SIZE, PT) & PTE_ADDR_MASK, nofree);
+	ck_assert_ptr_null(entry_at(dst, KVA, PT));
+
+	/* A write to the copy does not reach the original. */
+	((u8 *)phys_to_virt(*entry_at(dst, UVA, PT) & PTE_ADDR_MASK))[0] = 0x99;
+	ck_assert_uint_eq(((u8 *)phys_to_virt(*entry_at(root, UVA, PT) & PTE_ADDR_MASK))[0], 0x10);
+
+	u64 tables = 0, freed = 0;
+	pt_free_user_half(dst, &tables, &freed);
+	ck_assert_uint_eq(freed, pages);
+	ck_assert_uint_eq(pmm_free_pages(), before);
+	ck_assert(pmm_is_used(nofree));
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------------------- */
 
 /* Misaligned va, pa or size: rejected before anything is allocated or mapped. */
@@ -493,6 +548,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("map");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_map_4k);
+	tcase_add_test(tc, test_copy_user_half);
 	tcase_add_test(tc, test_map_2m);
 	tcase_add_test(tc, test_map_2m_only_when_possible);
 	tcase_add_test(tc, test_map_4k_forced);

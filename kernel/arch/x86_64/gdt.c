@@ -143,7 +143,7 @@ void cpu_tables_init(unsigned cpunr)
 	/*
 	 * DS and ES hold the user data selector for good, as on Linux: 64-bit code ignores them, and
 	 * 32-bit code needs a usable DS/ES (a null one faults on every access; QEMU's TCG does not
-	 * check, Bochs and real CPUs do). Nothing in the kernel reloads them.
+	 * check, Bochs and real CPUs do). From the first user task on they are per task (tls.c).
 	 */
 
 	/* Kernel GS base: this CPU's entry page. The user's (0 for now) is the inactive one. */

@@ -6,7 +6,7 @@ bits 64
 default rel
 section .text
 
-extern ret_from_fork_c, return_to_user_iret
+extern ret_from_fork_c, return_to_user_iret, exit_to_user_mode
 
 ; switch_to(prev = RDI, next = RSI)
 ;   Saves the callee-saved registers of prev on its kernel stack, stores its RSP in prev->ksp, and
@@ -57,4 +57,6 @@ ret_from_fork:
 	ud2                                     ; kernel threads end with task_exit()
 .user:
 	cli
+	mov	rdi, rsp
+	call	exit_to_user_mode               ; pending work first (signals, FPU load), IRQs off
 	jmp	return_to_user_iret

@@ -171,7 +171,7 @@ void user_fault(int sig, int code, struct pt_regs *regs, unsigned vector, const 
 		pr_err("%s[%d]: %s at ip %lx sp %lx addr %lx: killed by %s\n", t->name, t->pid, what,
 		       (unsigned long)regs->rip, (unsigned long)regs->rsp, (unsigned long)addr,
 		       sig_name(sig));
-	struct ksiginfo info = { sig, code, addr, vector, regs->orig_rax, 0 };
+	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr, .trapno = vector, .error = regs->orig_rax };
 	force_sig_info(regs, &info);
 }
 
@@ -293,6 +293,9 @@ void do_irq(struct pt_regs *regs)
 		irq_handlers[vector](regs, vector);
 	else
 		pr_warn("irq: unexpected vector %#x\n", vector);
+#ifdef CONFIG_KTEST
+	ktest_kfpu_irq(regs);             /* kernel SIMD in an interrupt handler, when a test asks */
+#endif
 	apic_eoi();
 	/* Preempt the kernel only where it was interruptible anyway: idle, or back to ring 3 below. */
 	if (!user_mode(regs) && need_resched() && pc->curr == pc->idle)
@@ -300,11 +303,12 @@ void do_irq(struct pt_regs *regs)
 }
 
 /* Exit work on the way back to ring 3 (IRQs off on entry and on return): reschedule, deliver
- * signals, until neither is left. */
+ * signals, until neither is left; then, as the very last thing and with IRQs off from there to
+ * ring 3, load the task's FPU registers (EXIT_WORK_FPU; any step above may set it again). */
 void exit_to_user_mode(struct pt_regs *regs)
 {
 	u32 work;
-	while ((work = exit_work())) {
+	while ((work = exit_work() & ~EXIT_WORK_FPU)) {
 		sti();
 		if (work & EXIT_WORK_RESCHED)
 			schedule();
@@ -312,6 +316,8 @@ void exit_to_user_mode(struct pt_regs *regs)
 			do_signal(regs);
 		cli();
 	}
+	if (exit_work() & EXIT_WORK_FPU)
+		fpu_exit_to_user();
 }
 
 /* ---- paranoid: NMI, #DB, #MC, #DF ------------------------------------------------------------ */
@@ -332,6 +338,7 @@ static void do_nmi(struct pt_regs *regs)
 #ifdef CONFIG_KTEST
 	ktest_nmi_hook(regs);
 	ktest_windows_nmi(regs);
+	ktest_kfpu_nmi();
 #endif
 }
 
@@ -371,18 +378,22 @@ void do_paranoid(struct pt_regs *regs, unsigned vector, u64 cr3, u64 gs)
 	(void)cr3;
 	(void)gs;
 #endif
+	/* kernel_fpu_usable() says no from here: this may have interrupted anything. */
+	struct percpu *pc = this_cpu();
+	pc->in_paranoid++;
 	switch (vector) {
 	case 2:
 		do_nmi(regs);
-		return;
+		break;
 	case 1:
 		do_debug(regs);
-		return;
+		break;
 	case 8:
 		panic_regs(regs, 8, "double fault");
 	default:
 		panic_regs(regs, vector, "machine check");
 	}
+	pc->in_paranoid--;
 }
 
 /* ---- CONFIG_DEBUG_ENTRY ---------------------------------------------------------------------- */

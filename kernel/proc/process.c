@@ -1,0 +1,298 @@
+/*
+ * process.c - processes as Linux programs see them: fork, vfork and clone (processes, with or
+ * without a shared address space), wait4/waitpid, and what exit does for the parent and the
+ * children (zombies, SIGCHLD, orphans). execve is in kernel/exec/exec.c.
+ *
+ * A child gets a private, eagerly copied address space (no copy-on-write), or with CLONE_VM the
+ * parent's, shared by reference; a copy of the descriptor table, signal actions, mask and
+ * alternate stack, FPU state and FS/GS bases. CLONE_VFORK blocks the parent until the child
+ * execs or exits. Threads (CLONE_THREAD, CLONE_SIGHAND, CLONE_FILES, CLONE_FS) are refused with
+ * EINVAL: there is one thread per process.
+ *
+ * Exit: the task drops its memory and files at once, becomes a zombie, sends its exit signal
+ * (SIGCHLD for fork) to the parent with CLD_EXITED/CLD_KILLED and wakes a parent in wait4.
+ * Its children are orphaned: there is no init to adopt them, so an orphan is reaped by nobody
+ * and freed as soon as it is dead (getppid then says 0; on Linux it would name init or a
+ * subreaper). A parent that ignores SIGCHLD or set SA_NOCLDWAIT gets no zombies either, as on
+ * Linux. Programs the kernel itself started (parent NULL, not orphans) are reaped by task_wait.
+ */
+#include "types.h"
+#include "task.h"
+#include "signal.h"
+#include "syscalls.h"
+#include "errno.h"
+#include "percpu.h"
+#include "cpu.h"
+#include "mm.h"
+#include "string.h"
+#include "fsgsbase.h"
+#include "memlayout.h"
+#include "fs.h"
+#include "tls.h"
+
+#define CSIGNAL              0x000000ff
+#define CLONE_VM             0x00000100
+#define CLONE_FS             0x00000200
+#define CLONE_FILES          0x00000400
+#define CLONE_SIGHAND        0x00000800
+#define CLONE_PIDFD          0x00001000
+#define CLONE_PTRACE         0x00002000
+#define CLONE_VFORK          0x00004000
+#define CLONE_PARENT         0x00008000
+#define CLONE_THREAD         0x00010000
+#define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED       0x00400000
+#define CLONE_CHILD_SETTID   0x01000000
+
+/* What a process clone may ask for; the rest (threads, namespaces, ptrace, pidfd) is EINVAL. */
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+			 CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED)
+
+#define WNOHANG    0x00000001
+#define WUNTRACED  0x00000002
+#define WCONTINUED 0x00000008
+#define __WNOTHREAD 0x20000000
+#define __WALL     0x40000000
+#define __WCLONE   0x80000000
+
+static struct pt_regs *task_regs(struct task *t)
+{
+	return (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+}
+
+/* ---- exit ------------------------------------------------------------------------------------ */
+
+void vfork_release(struct task *t)
+{
+	u64 f = irq_save();
+	struct task *p = t->vfork_parent;
+	if (p) {
+		t->vfork_parent = NULL;
+		p->vfork_waiting = false;
+		sched_wake(p);
+	}
+	irq_restore(f);
+}
+
+/*
+ * The first half of exit, while the task can still sleep and touch its memory: the
+ * CLONE_CHILD_CLEARTID word is zeroed if another task shares the memory (Linux's mm_release;
+ * nobody can wait on it as a futex here), then memory and descriptors go, and a parent blocked
+ * in vfork resumes.
+ */
+void exit_release(struct task *t)
+{
+	struct mm *mm = t->mm;
+	if (mm) {
+		if (t->clear_child_tid && __atomic_load_n(&mm->users, __ATOMIC_RELAXED) > 1) {
+			u32 zero = 0;
+			copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));
+		}
+		u64 f = irq_save();
+		t->mm = NULL;                  /* a task without mm never returns to ring 3 */
+		irq_restore(f);
+		mm_put(mm);                    /* the last user leaves it for the master tables */
+	}
+	vfork_release(t);
+	files_put(t->files);
+	t->files = NULL;
+}
+
+/* The second half (IRQs off, t a zombie): orphan t's children, tell t's parent. */
+void exit_notify(struct task *t)
+{
+	for (struct task *c = task_first(), *next; c; c = next) {
+		next = c->all_next;
+		if (c->parent != t)
+			continue;
+		c->parent = NULL;
+		if (c->exited)
+			task_free(c);              /* a zombie nobody will reap now; it is not running */
+		else
+			c->autoreap = true;
+	}
+	struct task *p = t->parent;
+	if (!p)
+		return;
+	if (signal_child_autoreap(p))
+		t->autoreap = true;
+	if (t->exit_signal) {
+		bool killed = t->wstatus & 0x7f;
+		struct ksiginfo info = { .signo = t->exit_signal, .code = killed ? CLD_KILLED : CLD_EXITED,
+					 .pid = t->pid, .status = killed ? t->wstatus & 0x7f : (t->wstatus >> 8) & 0xff };
+		signal_send(p, &info);
+	}
+	if (t->autoreap)
+		t->parent = NULL;
+	sched_wake_all(p);                 /* a parent in wait4 sleeps on itself */
+}
+
+/* ---- fork, vfork, clone ---------------------------------------------------------------------- */
+
+/* Give the child the parent's FPU registers as they are now. */
+static void fpu_fork(struct task *child, struct task *parent)
+{
+	fpu_sync_to_task(parent);
+	fpu_task_set_state(child, parent->fpu);
+}
+
+/*
+ * The common body of fork, vfork and clone. The child resumes in ring 3 where the parent made the
+ * call, with RAX 0 (and RSP = newsp if given); returns the child's pid, or -errno with nothing
+ * created.
+ */
+static long do_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
+{
+	struct task *parent = current;
+	if (flags & ~(u64)CLONE_SUPPORTED)
+		return -EINVAL;
+	if ((flags & CLONE_SETTLS) && (parent->compat || tls >= USER_TOP))
+		return -EINVAL;                /* i386 TLS descriptors: not with clone yet; a bad FS base */
+	if (!parent->mm)
+		return -EINVAL;
+
+	struct mm *mm;
+	if (flags & CLONE_VM) {
+		mm = parent->mm;
+		mm_get(mm);
+	} else if (!(mm = mm_dup(parent->mm))) {
+		return -ENOMEM;
+	}
+	struct pt_regs *regs;
+	struct task *c = task_create_user(parent->name, mm, &regs);
+	if (!c) {
+		mm_put(mm);
+		return -ENOMEM;
+	}
+	c->files = files_dup(parent->files);
+	if (!c->files) {
+		task_free(c);
+		return -ENOMEM;
+	}
+	*regs = *task_regs(parent);
+	regs->rax = 0;
+	if (newsp)
+		regs->rsp = newsp;
+	c->compat = parent->compat;
+	c->fs_base = (flags & CLONE_SETTLS) ? tls : read_fsbase();
+	c->gs_base = read_user_gsbase();
+	segments_fork(c);                  /* TLS descriptors and the live selectors (tls.h) */
+	signals_fork(c->sig, parent->sig);
+	fpu_fork(c, parent);
+	c->parent = parent;
+	c->exit_signal = flags & CSIGNAL;
+	if (flags & CLONE_CHILD_SETTID)
+		c->set_child_tid = uctid;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = uctid;
+	long pid = c->pid;
+	if (flags & CLONE_PARENT_SETTID) {
+		u32 tid = c->tid;
+		if (copy_to_user((void *)uptid, &tid, sizeof(tid))) {
+			task_free(c);
+			return -EFAULT;
+		}
+	}
+	if (flags & CLONE_VFORK) {
+		c->vfork_parent = parent;
+		parent->vfork_waiting = true;
+	}
+	task_start(c);
+	if (flags & CLONE_VFORK) {
+		/* Uninterruptible, as Linux's (killable) wait: the child shares our memory until it
+		 * execs or exits, and this stack frame must not return before then. */
+		u64 f = irq_save();
+		while (parent->vfork_waiting)
+			sched_block();
+		irq_restore(f);
+	}
+	return pid;
+}
+
+long sys_fork(void) { return do_clone(SIGCHLD, 0, 0, 0, 0); }
+long sys_vfork(void) { return do_clone(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); }
+
+/* x86-64 argument order: flags, newsp, parent_tid, child_tid, tls. */
+long sys_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
+{
+	return do_clone(flags, newsp, uptid, uctid, tls);
+}
+
+/* i386 (CLONE_BACKWARDS): flags, newsp, parent_tid, tls, child_tid. */
+long compat_sys_clone(u64 flags, u64 newsp, u64 uptid, u64 tls, u64 uctid)
+{
+	return do_clone((u32)flags, (u32)newsp, (u32)uptid, (u32)uctid, (u32)tls);
+}
+
+/* ---- wait4 ----------------------------------------------------------------------------------- */
+
+/* Does child c match wait4's pid (> 0: that one; else any: there are no process groups) and the
+ * __WCLONE/__WALL choice between children that signal SIGCHLD and those that do not? */
+static bool wait_match(const struct task *c, int pid, u64 options)
+{
+	if (pid > 0 && c->pid != pid)
+		return false;
+	if (options & __WALL)
+		return true;
+	return !!(options & __WCLONE) == (c->exit_signal != SIGCHLD);
+}
+
+/*
+ * Reap a zombie child matching pid: its pid, with its wait status in *ustatus and a zeroed rusage
+ * (no accounting) in *urusage (the i386 layout if compat); 0 with WNOHANG when matching children
+ * are all alive; -ECHILD without any; -ERESTARTSYS when a signal arrives while waiting.
+ */
+static long do_wait4(int pid, u64 ustatus, u64 options, u64 urusage, bool compat)
+{
+	if (options & ~(u64)(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	for (;;) {
+		u64 f = irq_save();            /* no exit falls between the scan and the sleep */
+		bool any = false;
+		struct task *z = NULL;
+		for (struct task *c = task_first(); c && !z; c = c->all_next) {
+			if (c->parent != current || !wait_match(c, pid, options))
+				continue;
+			any = true;
+			if (c->exited)
+				z = c;
+		}
+		if (z) {
+			int status = z->wstatus;
+			long zpid = z->pid;
+			task_free(z);
+			irq_restore(f);
+			if (ustatus && copy_to_user((void *)ustatus, &status, sizeof(status)))
+				return -EFAULT;
+			if (urusage) {
+				u8 zero[144] = { 0 };      /* struct rusage: 144 bytes, 72 for i386 */
+				if (copy_to_user((void *)urusage, zero, compat ? 72 : 144))
+					return -EFAULT;
+			}
+			return zpid;
+		}
+		if (!any || (options & WNOHANG) || signal_pending_deliverable(current)) {
+			irq_restore(f);
+			return !any ? -ECHILD : (options & WNOHANG) ? 0 : syscall_restartable();
+		}
+		sched_wait_on(current);
+		irq_restore(f);
+	}
+}
+
+long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
+{
+	return do_wait4((int)pid, ustatus, (u32)options, urusage, false);
+}
+
+long compat_sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
+{
+	return do_wait4((int)pid, (u32)ustatus, (u32)options, (u32)urusage, true);
+}
+
+long compat_sys_waitpid(u64 pid, u64 ustatus, u64 options)
+{
+	return do_wait4((int)pid, (u32)ustatus, (u32)options, 0, true);
+}
