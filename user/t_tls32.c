@@ -18,13 +18,16 @@
  * entries and other selectors; a signal handler sees them (and the frame records
  * them), and ia32 rt_sigreturn loads %gs/%fs from the frame (RPL forced to 3); execve (of itself,
  * `t_tls32 exec`, a relative path as the harness sets up on Linux) starts with no descriptors and
- * null %fs/%gs.
+ * null %fs/%gs; clone with CLONE_SETTLS gives the child its own descriptor (Linux's errors).
  */
 #include "ulib.h"
 #include "sigframe32.h"
 
 #define NR_fork             2
 #define NR_execve           11
+#define NR_clone            120
+#define CLONE_SETTLS        0x00080000
+#define SIGCHLD             17
 #define NR_waitpid          7
 #define NR_kill             37
 #define NR_rt_sigaction     174
@@ -282,6 +285,24 @@ int main(int argc, char **argv)
 	       status, yes(ok));
 	g = got(12);
 	printf("  get_thread_area(12) still ours: %s\n", yes(g.base_addr == (uint32_t)tls_a && g.word == 0x51));
+
+	/* clone with CLONE_SETTLS: a user_desc for the child's entry (no picking: -1 is -EINVAL). */
+	struct user_desc ct = data_desc(12, tls_c);
+	pid = int80_5(NR_clone, SIGCHLD | CLONE_SETTLS, 0, 0, (long)&ct, 0);
+	if (pid == 0)
+		sys_exit_group(gs_sel() == 0x63 && gs0() == tls_c[0] && fs0() == tls_b[0] &&
+			       got(12).base_addr == (uint32_t)tls_c ? 0 : 1);
+	status = -1;
+	w = int80_3(NR_waitpid, pid, (long)&status, 0);
+	printf("clone(CLONE_SETTLS, entry 12 at tls_c): child %s with status %#x, %%gs:0 still ours: %s\n",
+	       w == pid ? "reaped" : "not reaped", status, yes(gs0() == tls_a[0]));
+	ct = data_desc(-1, tls_c);
+	long e1 = int80_5(NR_clone, SIGCHLD | CLONE_SETTLS, 0, 0, (long)&ct, 0);
+	ct = data_desc(14, tls_c);
+	ct.contents = 2;
+	long e2 = int80_5(NR_clone, SIGCHLD | CLONE_SETTLS, 0, 0, (long)&ct, 0);
+	long e3 = int80_5(NR_clone, SIGCHLD | CLONE_SETTLS, 0, 0, 0x1000, 0);
+	printf("  with entry -1: %ld, a code segment: %ld, an unmapped user_desc: %ld\n", e1, e2, e3);
 
 	/* A handler sees %gs as it was; rt_sigreturn loads %gs and %fs from the frame. */
 	sigaction_rt(SIGUSR1, on_usr1);

@@ -148,8 +148,8 @@ static long do_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
 	struct task *parent = current;
 	if (flags & ~(u64)CLONE_SUPPORTED)
 		return -EINVAL;
-	if ((flags & CLONE_SETTLS) && (parent->compat || tls >= USER_TOP))
-		return -EINVAL;                /* i386 TLS descriptors: not with clone yet; a bad FS base */
+	if ((flags & CLONE_SETTLS) && !parent->compat && tls >= USER_TOP)
+		return -EINVAL;                /* a bad FS base (i386: a user_desc, judged below) */
 	if (!parent->mm)
 		return -EINVAL;
 
@@ -176,9 +176,19 @@ static long do_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
 	if (newsp)
 		regs->rsp = newsp;
 	c->compat = parent->compat;
-	c->fs_base = (flags & CLONE_SETTLS) ? tls : read_fsbase();
+	c->fs_base = (flags & CLONE_SETTLS) && !parent->compat ? tls : read_fsbase();
 	c->gs_base = read_user_gsbase();
 	segments_fork(c);                  /* TLS descriptors and the live selectors (tls.h) */
+	if ((flags & CLONE_SETTLS) && !parent->compat) {
+		c->fsindex = 0;                /* as ARCH_SET_FS */
+	} else if (flags & CLONE_SETTLS) {
+		/* i386: tls is a user_desc for the child's entry, as Linux's set_new_tls. */
+		long err = segments_clone_tls(c, tls);
+		if (err) {
+			task_free(c);
+			return err;
+		}
+	}
 	signals_fork(c->sig, parent->sig);
 	fpu_fork(c, parent);
 	c->parent = parent;

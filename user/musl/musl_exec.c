@@ -114,9 +114,8 @@ int main(int argc, char **argv)
 	char *sp_env[] = { "SPAWNED=yes", NULL };
 	fflush(stdout);
 	r = posix_spawn(&c, "musl_env", NULL, NULL, sp_argv, sp_env);
+	waitpid(c, &st, 0);                           /* the child prints meanwhile: report after */
 	printf("posix_spawn: %d\n", r);
-	fflush(stdout);
-	waitpid(c, &st, 0);
 	report("spawned musl_env", st);
 	r = posix_spawn(&c, "no_such_program", NULL, NULL, none, environ);
 	printf("posix_spawn of a missing file: %s\n", err(r));
