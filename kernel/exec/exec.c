@@ -309,11 +309,7 @@ static long copy_strings(struct exec_args *a, u64 uvec, bool compat)
 static void exec_commit(struct task *t, struct mm *mm, bool is32, const char *path)
 {
 	struct mm *old = t->mm;
-	if (t->clear_child_tid && __atomic_load_n(&old->users, __ATOMIC_RELAXED) > 1) {
-		u32 zero = 0;
-		copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));
-	}
-	t->clear_child_tid = 0;
+	release_child_tid(t);
 	u64 f = irq_save();
 	t->mm = mm;
 	mm_switch(mm);
@@ -384,7 +380,7 @@ static long do_execve(u64 upath, u64 uargv, u64 uenvp, bool compat)
 		goto out;
 	}
 	exec_commit(t, mm, img.is32, path);
-	*(struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs)) = regs;
+	*task_pt_regs(t) = regs;
 	r = 0;
 out:
 	kfree(a.ptrs);

@@ -72,6 +72,12 @@ struct task {
 #endif
 };
 
+/* The user registers of t: the pt_regs at the top of its kernel stack (entry code and exec). */
+static inline struct pt_regs *task_pt_regs(struct task *t)
+{
+	return (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+}
+
 struct task *task_create_kernel(const char *name, void (*fn)(void *), void *arg);
 struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **regs);
 void task_start(struct task *t);
@@ -96,6 +102,7 @@ void switch_to(struct task *prev, struct task *next);
 void exit_notify(struct task *t);        /* reparent t's children, tell t's parent; IRQs off */
 void exit_release(struct task *t);       /* drop mm and files at exit, release a vfork parent */
 void vfork_release(struct task *t);      /* exec or exit of a vfork child: wake the parent */
+void release_child_tid(struct task *t);  /* exit/exec: zero CLONE_CHILD_CLEARTID's word if mm is shared */
 
 /* Process creation from a boot module (kernel/exec/exec.c). */
 struct task *spawn_program(const char *name, int argc, char *const argv[], const char **why);

@@ -57,11 +57,6 @@
 #define __WALL     0x40000000
 #define __WCLONE   0x80000000
 
-static struct pt_regs *task_regs(struct task *t)
-{
-	return (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
-}
-
 /* ---- exit ------------------------------------------------------------------------------------ */
 
 void vfork_release(struct task *t)
@@ -76,20 +71,27 @@ void vfork_release(struct task *t)
 	irq_restore(f);
 }
 
+/* Linux's mm_release: the CLONE_CHILD_CLEARTID word is zeroed if another task shares the memory
+ * (nobody can wait on it as a futex here), and forgotten. */
+void release_child_tid(struct task *t)
+{
+	if (t->clear_child_tid && __atomic_load_n(&t->mm->users, __ATOMIC_RELAXED) > 1) {
+		u32 zero = 0;
+		copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));   /* a bad pointer is ignored */
+	}
+	t->clear_child_tid = 0;
+}
+
 /*
  * The first half of exit, while the task can still sleep and touch its memory: the
- * CLONE_CHILD_CLEARTID word is zeroed if another task shares the memory (Linux's mm_release;
- * nobody can wait on it as a futex here), then memory and descriptors go, and a parent blocked
- * in vfork resumes.
+ * CLONE_CHILD_CLEARTID word (release_child_tid), then memory and descriptors go, and a parent
+ * blocked in vfork resumes.
  */
 void exit_release(struct task *t)
 {
 	struct mm *mm = t->mm;
 	if (mm) {
-		if (t->clear_child_tid && __atomic_load_n(&mm->users, __ATOMIC_RELAXED) > 1) {
-			u32 zero = 0;
-			copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero));
-		}
+		release_child_tid(t);
 		u64 f = irq_save();
 		t->mm = NULL;                  /* a task without mm never returns to ring 3 */
 		irq_restore(f);
@@ -171,7 +173,7 @@ static long do_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
 		task_free(c);
 		return -ENOMEM;
 	}
-	*regs = *task_regs(parent);
+	*regs = *task_pt_regs(parent);
 	regs->rax = 0;
 	if (newsp)
 		regs->rsp = newsp;

@@ -103,7 +103,7 @@ struct task *task_create_kernel(const char *name, void (*fn)(void *), void *arg)
 	struct task *t = task_alloc(name);
 	if (!t)
 		return NULL;
-	task_prepare_switch(t, t->kstack_top - sizeof(struct pt_regs), (u64)fn, (u64)arg);
+	task_prepare_switch(t, (u64)task_pt_regs(t), (u64)fn, (u64)arg);
 	u64 f = irq_save();
 	t->state = TASK_RUNNABLE;
 	rq_add(t);
@@ -126,7 +126,7 @@ struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **
 		return NULL;
 	}
 	segments_init(t);
-	*regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+	*regs = task_pt_regs(t);
 	memset(*regs, 0, sizeof(**regs));
 	task_prepare_switch(t, (u64)*regs, 0, 0);
 	return t;

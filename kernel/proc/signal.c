@@ -291,6 +291,15 @@ void do_signal(struct pt_regs *regs)
 	signal_update_exit_work(t);
 }
 
+/* RFLAGS after a sigreturn: only the flags ring 3 may change itself come from the frame (both
+ * ABIs); IF stays on. */
+static u64 sigreturn_rflags(u64 cur, u64 frame)
+{
+	const u64 user = X86_RFLAGS_AC | BIT(11) | X86_RFLAGS_DF | X86_RFLAGS_TF | BIT(7) | BIT(6) |
+			 BIT(4) | BIT(2) | X86_RFLAGS_CF | X86_RFLAGS_RF;
+	return (cur & ~user) | (frame & user) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
+}
+
 /* ---- processes --------------------------------------------------------------------------------- */
 
 void signals_fork(struct signals *child, const struct signals *parent)
@@ -423,7 +432,7 @@ long sys_rt_sigpending(u64 uset, u64 setsize)
 static struct user_stack_t altstack_get(void)
 {
 	struct signals *s = current->sig;
-	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(current);
 	struct user_stack_t old = s->altstack;
 	old.ss_flags = (!old.ss_size ? SS_DISABLE : on_altstack(s, regs->rsp) ? SS_ONSTACK : 0) |
 		       (s32)(s->altstack.ss_flags & SS_AUTODISARM);
@@ -436,7 +445,7 @@ static struct user_stack_t altstack_get(void)
 static long altstack_check(struct user_stack_t *ss)
 {
 	struct signals *s = current->sig;
-	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(current);
 	if (on_altstack(s, regs->rsp))
 		return -EPERM;
 	u32 mode = (u32)ss->ss_flags & ~SS_AUTODISARM;
@@ -482,7 +491,7 @@ static long compat_altstack_set(u64 uss)
 long sys_rt_sigreturn(void)
 {
 	struct task *t = current;
-	struct pt_regs *regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(t);
 	struct user_ucontext uc;
 	u64 frame = regs->rsp - 8;
 	struct ksiginfo segv = { .signo = SIGSEGV, .code = SI_KERNEL, .trapno = 13 };
@@ -514,10 +523,7 @@ long sys_rt_sigreturn(void)
 	regs->rdi = sc->rdi; regs->rsi = sc->rsi; regs->rbp = sc->rbp; regs->rbx = sc->rbx;
 	regs->rdx = sc->rdx; regs->rax = sc->rax; regs->rcx = sc->rcx; regs->rsp = sc->rsp;
 	regs->rip = sc->rip;
-	/* Only the flags ring 3 may change itself; IF stays on. */
-	const u64 fix = X86_RFLAGS_AC | BIT(11) | X86_RFLAGS_DF | X86_RFLAGS_TF | BIT(7) | BIT(6) |
-			BIT(4) | BIT(2) | X86_RFLAGS_CF | X86_RFLAGS_RF;
-	regs->rflags = (regs->rflags & ~fix) | (sc->eflags & fix) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
+	regs->rflags = sigreturn_rflags(regs->rflags, sc->eflags);
 	/* RPL 3 always; a selector that is still wrong makes the IRET fault: a SIGSEGV of ours. */
 	regs->cs = sc->cs | 3;
 	regs->ss = (uc.uc_flags & UC_SIGCONTEXT_SS) ? (u64)(sc->ss | 3) : USER_DS;
@@ -838,9 +844,7 @@ static bool restore_sigcontext_ia32(struct pt_regs *regs, const struct sigcontex
 	regs->rdi = sc->di; regs->rsi = sc->si; regs->rbp = sc->bp; regs->rsp = sc->sp;
 	regs->rbx = sc->bx; regs->rdx = sc->dx; regs->rcx = sc->cx; regs->rax = sc->ax;
 	regs->rip = sc->ip;
-	const u64 fix = X86_RFLAGS_AC | BIT(11) | X86_RFLAGS_DF | X86_RFLAGS_TF | BIT(7) | BIT(6) |
-			BIT(4) | BIT(2) | X86_RFLAGS_CF | X86_RFLAGS_RF;
-	regs->rflags = (regs->rflags & ~fix) | (sc->flags & fix) | X86_RFLAGS_IF | X86_RFLAGS_FIXED;
+	regs->rflags = sigreturn_rflags(regs->rflags, sc->flags);
 	regs->cs = sc->cs | 3;
 	regs->ss = sc->ss | 3;
 	regs->orig_rax = -1;
@@ -855,7 +859,7 @@ static bool restore_sigcontext_ia32(struct pt_regs *regs, const struct sigcontex
 static long ia32_sigreturn_common(u64 frame, u64 sc_off, u64 mask, bool mask_ok, u64 uss)
 {
 	struct task *t = current;
-	struct pt_regs *regs = (struct pt_regs *)(t->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(t);
 	struct sigcontext_32 sc;
 	if (!t->compat || !mask_ok || copy_from_user(&sc, (const void *)(frame + sc_off), sizeof(sc)) ||
 	    !restore_sigcontext_ia32(regs, &sc) || (uss && compat_altstack_set(uss) == -EFAULT)) {
@@ -872,7 +876,7 @@ static long ia32_sigreturn_common(u64 frame, u64 sc_off, u64 mask, bool mask_ok,
 /* rt_sigreturn (i386 173): the handler returned to the restorer, ESP = frame + 4. */
 long compat_sys_rt_sigreturn(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(current);
 	u64 frame = (u32)(regs->rsp - 4);
 	u32 mask[2] = { 0, 0 };
 	bool ok = !copy_from_user(mask, (const void *)(frame + offsetof(struct rt_sigframe_ia32, uc.uc_sigmask)), 8);
@@ -884,7 +888,7 @@ long compat_sys_rt_sigreturn(void)
 /* sigreturn (i386 119): the restorer popped sig, ESP = frame + 8. */
 long compat_sys_sigreturn(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)(current->kstack_top - sizeof(struct pt_regs));
+	struct pt_regs *regs = task_pt_regs(current);
 	u64 frame = (u32)(regs->rsp - 8);
 	u32 lo = 0, hi = 0;
 	bool ok = !copy_from_user(&lo, (const void *)(frame + offsetof(struct sigframe_ia32, sc.oldmask)), 4) &&
