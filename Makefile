@@ -26,6 +26,10 @@ NM      := nm
 PYTHON  := python3
 QEMU    := qemu-system-x86_64
 
+# The "->NAME value" markers of an asm-offsets.c compiled with -S, as NASM %defines: stdin to
+# stdout (kernel/kernel.mk and user/user.mk).
+ASM_OFFSETS_SED = sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"->\([A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\)".*/%define \1 \2/p'
+
 V ?= 0
 ifeq ($(V),0)
 Q := @

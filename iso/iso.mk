@@ -70,6 +70,6 @@ debug: $(ISO)
 	$(Q)$(QEMU) -accel tcg -cpu '$(QEMU_CPU)' -smp $(QEMU_SMP) -m 256M -no-reboot -display none \
 		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA) \
 		-boot d -cdrom $(ISO) -serial stdio -s -S </dev/null & qpid=$$!; \
-	$(GDB) -q -ex 'set tcp connect-timeout 10' -ex 'symbol-file $(BUILD)/portcullis.elf' \
+	$(GDB) -q -ex 'set tcp connect-timeout 10' -ex 'symbol-file $(BUILD)/portcullis.debug.elf' \
 		-ex 'target remote :1234' $(GDB_EXTRA); \
 	kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true

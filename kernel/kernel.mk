@@ -9,8 +9,12 @@
 #      entry_windows self-test (scripts/genwindows: every instruction of .entry.text with the GS,
 #      CR3 and stack state expected before it). It is linked first in that last section, so its
 #      one symbol has the same address in both links; entrywin1.lst is a readable copy.
+#   4. The second link is $(BUILD)/portcullis.debug.elf, for GDB. What boots, portcullis.elf, is that
+#      image without its DWARF sections (objcopy --strip-debug keeps the symbol table): GRUB reads
+#      every non-allocated section of a multiboot2 kernel, and under TCG each 100 KiB costs time.
 
 KERNEL_ELF  := $(BUILD)/portcullis.elf
+KERNEL_DEBUG_ELF := $(BUILD)/portcullis.debug.elf
 KOBJ        := $(BUILD)/kernel
 GEN         := $(BUILD)/include/generated
 ASM_OFFSETS := $(GEN)/asm-offsets.inc
@@ -41,8 +45,7 @@ $(ASM_OFFSETS): $(SRC)/kernel/asm-offsets.c $(KCONFIG_DEPS)
 	@mkdir -p $(dir $@) $(KOBJ)
 	$(Q)$(CC) $(KERNEL_CFLAGS) -MF $(KOBJ)/asm-offsets.d -MT $@ -S -o $(KOBJ)/asm-offsets.s $<
 	$(Q){ echo '; Generated from kernel/asm-offsets.c by kernel/kernel.mk: do not edit.'; \
-	  sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"->\([A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9]*\)".*/%define \1 \2/p' \
-	    $(KOBJ)/asm-offsets.s; } > $@.tmp && mv $@.tmp $@
+	  $(ASM_OFFSETS_SED) < $(KOBJ)/asm-offsets.s; } > $@.tmp && mv $@.tmp $@
 -include $(KOBJ)/asm-offsets.d
 
 $(BUILD)/kernel/%.o: $(SRC)/kernel/%.c $(KCONFIG_DEPS) $(ASM_OFFSETS)
@@ -84,12 +87,16 @@ $(KOBJ)/portcullis.tmp.elf: $(KERNEL_OBJS) $(KWIN0) $(KOBJ)/ksyms0.ksyms.o $(SRC
 $(KOBJ)/ksyms1.asm: $(KOBJ)/portcullis.tmp.elf $(SRC)/scripts/gensyms
 	$(Q)$(PYTHON) $(SRC)/scripts/gensyms $< $@
 
-$(KERNEL_ELF): $(KOBJ)/portcullis.tmp.elf $(KWIN1) $(KOBJ)/ksyms1.ksyms.o
+$(KERNEL_DEBUG_ELF): $(KOBJ)/portcullis.tmp.elf $(KWIN1) $(KOBJ)/ksyms1.ksyms.o
 	$(if $(Q),@echo '  LD      $(notdir $@)')
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KWIN1) $(KOBJ)/ksyms1.ksyms.o
 	$(Q)$(NM) -n $(KOBJ)/portcullis.tmp.elf | grep -v -e ksyms -e ' _end$$' > $(KOBJ)/syms.a; \
 	   $(NM) -n $@ | grep -v -e ksyms -e ' _end$$' > $(KOBJ)/syms.b; \
 	   cmp -s $(KOBJ)/syms.a $(KOBJ)/syms.b || { echo 'kernel.mk: symbols moved between links'; exit 1; }
+
+$(KERNEL_ELF): $(KERNEL_DEBUG_ELF)
+	$(if $(Q),@echo '  STRIP   $(notdir $@)')
+	$(Q)$(OBJCOPY) --strip-debug --add-gnu-debuglink=$< $< $@
 
 # compile_commands.json for clangd: one entry per kernel C file with the exact flags.
 compile_commands.json: $(AUTOCONF_H)

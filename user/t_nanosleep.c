@@ -11,8 +11,6 @@
  */
 #include "ulib.h"
 
-#define SIGUSR1 10
-#define SIGUSR2 12
 #define SA_SIGINFO 4
 #define SA_RESTORER 0x04000000
 

@@ -36,12 +36,6 @@
 #define NR_sigprocmask     126
 #define NR_rt_sigpending   176
 
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGFPE 8
-#define SIGUSR1 10
-#define SIGSEGV 11
-#define SIGUSR2 12
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000

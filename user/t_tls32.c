@@ -34,7 +34,6 @@
 #define NR_set_thread_area  243
 #define NR_get_thread_area  244
 
-#define SIGUSR1 10
 #define SA_SIGINFO 4
 
 struct user_desc {

@@ -161,3 +161,46 @@ KTEST_SUITE(nanosleep_eintr)
 			     cases[i].arg ? cases[i].arg : "", still ? "yes" : "no", st);
 	}
 }
+
+/* The run queue with a sleep that is over before the sleeper has left the CPU: sched_sleep_until
+ * with a time already past (what a 1 ms nanosleep becomes when the machine is slow) must leave
+ * every other runnable task on the queue. It once put the sleeper on the ring a second time,
+ * which cut the other tasks off it for good: a forked child never ran again and its parent hung
+ * in wait4. Here a kernel thread counts its turns while this task sleeps into the past. */
+static volatile u64 spinner_turns;
+static volatile bool spinner_stop;
+
+static void spinner(void *arg)
+{
+	(void)arg;
+	while (!spinner_stop) {
+		spinner_turns++;
+		sched_yield();
+	}
+	task_exit(0);
+}
+
+KTEST_SUITE(sched_past_sleep)
+{
+	spinner_turns = 0;
+	spinner_stop = false;
+	struct task *t = task_create_kernel("spinner", spinner, NULL);
+	ktest_expect(ctx, t != NULL, "a second kernel thread");
+	if (!t)
+		return;
+	unsigned lost_at = 0;
+	for (unsigned i = 1; i <= 50 && !lost_at; i++) {
+		sched_sleep_until(i & 1 ? 1 : ktime_ns());      /* both already past */
+		u64 before = spinner_turns;
+		for (unsigned y = 0; y < 10 && spinner_turns == before; y++)
+			sched_yield();
+		if (spinner_turns == before)
+			lost_at = i;
+	}
+	ktest_expect(ctx, !lost_at, "the other thread kept its turns across 50 sleeps into the past "
+		     "(lost after sleep %u)", lost_at);
+	if (lost_at)
+		return;                        /* it is off the queue: waiting for it would hang */
+	spinner_stop = true;
+	ktest_expect(ctx, task_wait(t) == 0, "it exits when told");
+}

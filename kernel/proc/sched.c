@@ -23,7 +23,8 @@
 struct percpu percpu_data[CONFIG_NR_CPUS];
 int next_pid = 1;
 
-static struct task *runqueue;         /* circular list of runnable tasks via ->next */
+static struct task *runqueue;         /* circular list of runnable tasks via ->next; a task is
+                                         on it iff its ->next is set (the idle task never is) */
 static struct task *all_tasks;
 static struct task idle_task;
 
@@ -31,6 +32,7 @@ extern char ret_from_fork[];
 
 static void rq_add(struct task *t)
 {
+	BUG_ON(t->next);                   /* twice on the ring would cut other tasks off it */
 	if (!runqueue) {
 		t->next = t;
 		runqueue = t;
@@ -209,6 +211,10 @@ void schedule(void)
 	struct percpu *pc = this_cpu();
 	struct task *prev = pc->curr, *next;
 	clear_need_resched();
+	/* A prev that stopped being runnable leaves the queue first: a sleep whose time is already
+	 * up puts it straight back (wake_sleepers), and it must not be on the ring twice. */
+	if (prev != pc->idle && prev->state != TASK_RUNNABLE)
+		rq_remove(prev);
 	wake_sleepers(ktime_ns());
 
 	/* Round robin: the task after prev in the queue, or the head; idle when the queue is empty. */
@@ -216,10 +222,7 @@ void schedule(void)
 		next = prev->next;
 	else
 		next = runqueue ? runqueue : pc->idle;
-	if (prev != pc->idle && prev->state != TASK_RUNNABLE)
-		rq_remove(prev);
-	if (next != pc->idle && next->state != TASK_RUNNABLE)
-		next = runqueue ? runqueue : pc->idle;
+	BUG_ON(next != pc->idle && next->state != TASK_RUNNABLE);   /* the queue holds only those */
 	if (next == prev) {
 		irq_restore(f);
 		return;

@@ -19,6 +19,8 @@
 
 BITS 32
 
+%include "portcullis.inc"
+
 section .text
 
 %ifidn __?OUTPUT_FORMAT?__, elf64
@@ -50,10 +52,7 @@ COMPAT_LOOP bench_compat_int80, {int 0x80}
 %macro TIMED_LOOP32 2
 global %1
 %1:
-	push    ebx
-	push    esi
-	push    edi
-	push    ebp
+	SAVE_CALLEE_REGS
 	mov     esi, [esp + 20]         ; n
 	mov     ebx, [esp + 24]         ; nr
 	mov     edi, [esp + 28]         ; __kernel_vsyscall (vDSO loop only)
@@ -75,10 +74,7 @@ align 16
 	sub     eax, [esp]
 	sbb     edx, [esp + 4]
 	add     esp, 8
-	pop     ebp
-	pop     edi
-	pop     esi
-	pop     ebx
+	RESTORE_CALLEE_REGS
 	ret
 %endmacro
 

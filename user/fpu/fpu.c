@@ -24,22 +24,15 @@
 #define PROG "fpu32"
 #endif
 
-/* xorshift64*: a small, good-enough generator. */
 static uint64_t rng_state;
 
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+static uint64_t rng(void) { return rand_next(&rng_state); }
 
 static void make_pattern(uint64_t seed, struct fpu_pattern *p)
 {
 	unsigned i;
 
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;   /* never zero */
+	rng_state = rand_seed(seed);
 	for (i = 0; i < 8; i++) {
 		/* A normal extended-precision number: explicit integer bit set, a moderate
 		 * exponent, random sign and fraction. Loading it raises no exception. */
@@ -59,7 +52,7 @@ static void make_pattern(uint64_t seed, struct fpu_pattern *p)
 	}
 	/* Non-default rounding modes (and flush-to-zero) catch a kernel that reinitialises the
 	 * control registers instead of restoring them. All exceptions stay masked. */
-	p->mxcsr = 0x1f80 | (uint32_t)(rng() & 3) << 13 | (uint32_t)(rng() & 1) << 15;
+	p->mxcsr = DEFAULT_MXCSR | (uint32_t)(rng() & 3) << 13 | (uint32_t)(rng() & 1) << 15;
 	p->fcw = (uint16_t)(0x007f | (rng() & 1 ? 0x300 : 0x200) | (rng() & 3) << 10);
 }
 

@@ -1,10 +1,13 @@
 /*
- * fpu.h - interface between fpu.c and the register loops in loop64.asm / loop32.asm.
+ * fpu.h - interface between fpu.c and the register loops in loop64.asm / loop32.asm. The
+ * layouts and numbers reach NASM through user/asm-offsets.c.
  */
 #ifndef USER_FPU_H
 #define USER_FPU_H
 
 #include <stdint.h>
+
+#include "fxsave.h"
 
 #ifdef __x86_64__
 #define FPU_NXMM    16
@@ -12,7 +15,7 @@
 #define FPU_NXMM    8
 #endif
 
-/* What fpu_loop() loads. Offsets are hard-coded in the .asm files: keep in step. */
+/* What fpu_loop() loads (its offsets reach NASM through user/asm-offsets.c). */
 struct fpu_pattern {
 	uint8_t  st[8][16];             /* 80-bit x87 values, in 16-byte slots; st[0] ends up in ST0 */
 	uint8_t  xmm[16][16];           /* xmm0..xmm15 (i386 uses the first 8) */
@@ -25,13 +28,6 @@ struct fxsave_area {
 	uint8_t bytes[512];
 } __attribute__((aligned(16)));
 
-/* Offsets of the fields fpu_loop() compares (Intel SDM vol. 1, table 10-2). */
-#define FX_FCW      0
-#define FX_FSW      2
-#define FX_FTW      4       /* abridged tag word, 1 byte */
-#define FX_MXCSR    24
-#define FX_ST(i)    (32 + 16 * (i))     /* 10 significant bytes each */
-#define FX_XMM(i)   (160 + 16 * (i))
 
 /*
  * Load the pattern into the x87 stack, the XMM registers, FCW and MXCSR; FXSAVE that state to

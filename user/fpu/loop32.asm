@@ -11,19 +11,6 @@ BITS 32
 
 %include "portcullis.inc"
 
-PAT_ST          equ 0
-PAT_XMM         equ 128
-PAT_MXCSR       equ 384
-PAT_FCW         equ 388
-
-FX_FCW          equ 0
-FX_MXCSR        equ 24
-FX_ST0          equ 32
-FX_XMM0         equ 160
-
-%define NXMM 8              ; a %define: %rep needs a preprocessor constant
-DEFAULT_MXCSR   equ 0x1f80
-
 ; Arguments, above the 4 saved registers and the return address.
 ARG_PAT         equ 20
 ARG_REF         equ 24
@@ -46,10 +33,7 @@ global fpu_loop
 %endmacro
 
 fpu_loop:
-	push    ebx
-	push    esi
-	push    edi
-	push    ebp
+	SAVE_CALLEE_REGS
 	mov     ebp, [esp + ARG_ITERS]  ; iterations left
 	mov     edx, [esp + ARG_PAT]
 
@@ -61,7 +45,7 @@ fpu_loop:
 %assign i i-1
 %endrep
 %assign i 0
-%rep NXMM
+%rep FPU_NXMM
 	movdqa  xmm %+ i, [edx + PAT_XMM + 16*i]
 %assign i i+1
 %endrep
@@ -97,7 +81,7 @@ fpu_loop:
 	SAME    FX_ST0 + 16*i, 10
 %assign i i+1
 %endrep
-	SAME    FX_XMM0, 16*NXMM
+	SAME    FX_XMM0, 16*FPU_NXMM
 	dec     ebp
 	jmp     .iteration
 
@@ -110,10 +94,7 @@ fpu_loop:
 	ldmxcsr [esp]
 	add     esp, 4
 	cld
-	pop     ebp
-	pop     edi
-	pop     esi
-	pop     ebx
+	RESTORE_CALLEE_REGS
 	ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

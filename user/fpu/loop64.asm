@@ -13,21 +13,6 @@ DEFAULT REL
 
 %include "portcullis.inc"
 
-; struct fpu_pattern
-PAT_ST          equ 0
-PAT_XMM         equ 128
-PAT_MXCSR       equ 384
-PAT_FCW         equ 388
-
-; FXSAVE image offsets
-FX_FCW          equ 0
-FX_MXCSR        equ 24
-FX_ST0          equ 32
-FX_XMM0         equ 160
-
-%define NXMM 16             ; a %define: %rep needs a preprocessor constant
-DEFAULT_MXCSR   equ 0x1f80
-
 section .text
 global fpu_loop
 
@@ -41,12 +26,7 @@ global fpu_loop
 %endmacro
 
 fpu_loop:
-	push    rbx
-	push    rbp
-	push    r12
-	push    r13
-	push    r14
-	push    r15
+	SAVE_CALLEE_REGS
 	mov     r12, rdi                ; pat
 	mov     r13, rsi                ; ref
 	mov     r14, rdx                ; cur
@@ -64,7 +44,7 @@ fpu_loop:
 %assign i i-1
 %endrep
 %assign i 0
-%rep NXMM
+%rep FPU_NXMM
 	movdqa  xmm %+ i, [r12 + PAT_XMM + 16*i]
 %assign i i+1
 %endrep
@@ -97,7 +77,7 @@ fpu_loop:
 	SAME    FX_ST0 + 16*i, 10       ; 80 significant bits of each ST register
 %assign i i+1
 %endrep
-	SAME    FX_XMM0, 16*NXMM
+	SAME    FX_XMM0, 16*FPU_NXMM
 	dec     r15
 	jmp     .iteration
 
@@ -110,12 +90,7 @@ fpu_loop:
 	mov     dword [rsp - 4], DEFAULT_MXCSR
 	ldmxcsr [rsp - 4]               ; (the red zone below rsp is ours)
 	cld
-	pop     r15
-	pop     r14
-	pop     r13
-	pop     r12
-	pop     rbp
-	pop     rbx
+	RESTORE_CALLEE_REGS
 	ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -46,8 +46,6 @@
 #define PROG "fpustress32"
 #endif
 
-#define SIGUSR1     10
-#define SIGUSR2     12
 #define SA_SIGINFO  4
 #define SA_RESTORER 0x04000000
 
@@ -158,13 +156,7 @@ static bool install_handlers(void)
 
 static uint64_t rng_state;
 
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+static uint64_t rng(void) { return rand_next(&rng_state); }
 
 static void fill(void *p, unsigned n)
 {
@@ -181,13 +173,13 @@ static void fill(void *p, unsigned n)
 static void make_pattern(uint64_t seed, unsigned level, struct fs_regs *p)
 {
 	memset(p, 0, sizeof(*p));
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	rng_state = rand_seed(seed);
 	/* FCW: exceptions masked, precision 53 or 64 bits, any rounding. FSW: condition codes only
 	 * (TOP 0, no exception flags). FTW: all eight registers valid. MXCSR: exceptions masked, any
 	 * rounding, FTZ either way, sticky flags. */
 	uint16_t fcw = (uint16_t)(0x007f | (rng() & 1 ? 0x300 : 0x200) | (rng() & 3) << 10);
 	uint16_t fsw = (uint16_t)(rng() & 0x4700);
-	uint32_t mxcsr = 0x1f80 | (uint32_t)(rng() & 3) << 13 | (uint32_t)(rng() & 1) << 15 |
+	uint32_t mxcsr = DEFAULT_MXCSR | (uint32_t)(rng() & 3) << 13 | (uint32_t)(rng() & 1) << 15 |
 			 (uint32_t)(rng() & 0x3f);
 	memcpy(p->fx + FX_FCW, &fcw, 2);
 	memcpy(p->fx + FX_FSW, &fsw, 2);

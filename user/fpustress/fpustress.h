@@ -1,11 +1,13 @@
 /*
  * fpustress.h - interface between fpustress.c and the register code in regs64.asm / regs32.asm.
- * Offsets and numbers are repeated in user/include/fpustress.inc: keep in step.
+ * The layouts and numbers reach NASM through user/asm-offsets.c (asm-offsets.inc).
  */
 #ifndef USER_FPUSTRESS_H
 #define USER_FPUSTRESS_H
 
 #include <stdint.h>
+
+#include "fxsave.h"
 
 #ifdef __x86_64__
 #define FS_NVEC 16                  /* XMM/YMM/ZMM0-15 (and ZMM16-31 with AVX-512) */
@@ -27,13 +29,6 @@ struct fs_regs {
 	uint64_t k[8];                  /* k0-k7 (16 bits without AVX512BW)              2304 */
 } __attribute__((aligned(64)));
 
-/* Offsets in fx (Intel SDM vol. 1, table 10-2). */
-#define FX_FCW      0
-#define FX_FSW      2
-#define FX_FTW      4               /* abridged tag word, 1 byte */
-#define FX_MXCSR    24
-#define FX_ST(i)    (32 + 16 * (i)) /* 10 significant bytes each */
-#define FX_XMM(i)   (160 + 16 * (i))
 
 /* What fs_step() does between loading the pattern and storing the registers again. */
 enum fs_op_kind {

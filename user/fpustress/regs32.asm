@@ -11,13 +11,6 @@ BITS 32
 
 %include "fpustress.inc"
 
-NR32_sched_yield equ 158
-NR32_getpid      equ 20
-NR32_kill        equ 37
-NR32_nanosleep   equ 162
-NR32_sigreturn   equ 119
-NR32_rt_sigreturn equ 173
-
 ARG_PAT         equ 20              ; above the 4 saved registers and the return address
 ARG_REF         equ 24
 ARG_CUR         equ 28
@@ -27,10 +20,7 @@ section .text
 global fs_step, fs_handler, fs_restorer_rt, fs_restorer_old
 
 fs_step:
-	push	ebx
-	push	esi
-	push	edi
-	push	ebp
+	SAVE_CALLEE_REGS
 	mov	edi, [esp + ARG_OP]
 	mov	ebp, [edi + OPF_LEVEL]
 	mov	esi, [esp + ARG_PAT]
@@ -150,10 +140,7 @@ fs_step:
 	vzeroupper
 .out:
 	cld
-	pop	ebp
-	pop	edi
-	pop	esi
-	pop	ebx
+	RESTORE_CALLEE_REGS
 	ret
 
 ; The handler (rt or old frame): records what it found, then clobbers; cdecl, arguments ignored.

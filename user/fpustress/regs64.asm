@@ -11,24 +11,11 @@ DEFAULT REL
 
 %include "fpustress.inc"
 
-NR_sched_yield  equ 24
-NR_getpid       equ 39
-NR_nanosleep    equ 35
-NR_kill         equ 62
-NR_rt_sigreturn equ 15
-NR32_getpid     equ 20
-NR32_kill       equ 37
-
 section .text
 global fs_step, fs_handler, fs_restorer_rt, fs_restorer_old
 
 fs_step:
-	push	rbx
-	push	rbp
-	push	r12
-	push	r13
-	push	r14
-	push	r15
+	SAVE_CALLEE_REGS
 	mov	r12, rdi                ; pat
 	mov	r13, rsi                ; ref
 	mov	r14, rdx                ; cur
@@ -147,12 +134,7 @@ fs_step:
 	vzeroupper
 .out:
 	cld
-	pop	r15
-	pop	r14
-	pop	r13
-	pop	r12
-	pop	rbp
-	pop	rbx
+	RESTORE_CALLEE_REGS
 	ret
 
 ; The handler: any frame, any of its arguments ignored. Only vector registers and fs_hrec change.

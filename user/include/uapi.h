@@ -34,11 +34,14 @@
 #define AT_SYSINFO          32      /* i386 only: address of __kernel_vsyscall */
 #define AT_SYSINFO_EHDR     33      /* address of the vDSO's ELF header */
 
-/* Process exit statuses as a shell reports them for signals: 128 + signal number. */
+/* Signal numbers (asm/signal.h): the fatal ones, whose exit status a shell reports as 128 + the
+ * number, and the two that tests send themselves. */
 #define SIGILL      4
 #define SIGTRAP     5
 #define SIGFPE      8
+#define SIGUSR1     10
 #define SIGSEGV     11
+#define SIGUSR2     12
 
 struct timespec {
 	long tv_sec;

@@ -1,10 +1,11 @@
 /*
- * init.c - Portcullis's first user process.
+ * init.c - Portcullis's first user process, an ordinary C program built with Debian's
+ * `musl-gcc -static` (stdio, clock_gettime and getpid from musl), plus two NASM objects.
  *
  * Prints a banner and its arguments, then demonstrates every way ring 3 can enter the kernel by
  * timing N getpid round trips through each (RDTSC, cycles per round trip):
  *
- *   SYSCALL                      64-bit code, the native x86-64 path (getpid = 39)
+ *   SYSCALL                      64-bit code, the native x86-64 path (musl's getpid)
  *   INT 0x80 from 64-bit code    the i386 table through the software-interrupt gate (getpid = 20)
  *   INT 0x80 from compat mode    the same from 32-bit code: a far call to a 32-bit stub
  *   vDSO from compat mode        __kernel_vsyscall at Portcullis's fixed VDSO32_BASE, which
@@ -20,12 +21,26 @@
  *          makes init runnable on a Linux host; on Portcullis leave it off.
  *
  * Nothing here may fault: on Portcullis an exception in ring 3 kills the process, and this one
- * is PID 1.
+ * is the first user process, whose exit ends the run. The compatibility-mode stubs are init/loops.asm, entered through compat_call()
+ * (lib/compat64.asm), which works under musl as under the raw runtime: it touches neither FS nor
+ * the thread pointer.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "compat.h"
 #include "portcullis.h"
-#include "ulib.h"
 
+#define NSEC_PER_SEC        1000000000ULL
+#define NSEC_PER_MSEC       1000000ULL
+#define NR32_getpid         20      /* i386 getpid, for INT 0x80 from 64-bit code */
 #define DEFAULT_TRIPS       10000
 #define COMPUTE_NS          (100 * NSEC_PER_MSEC)
 #define GAP_MIN_CYCLES      1000    /* a gap at least this long, and ... */
@@ -35,6 +50,22 @@
 /* loops.asm: compatibility-mode loops, run through compat_call(). */
 void int80_loop32(void);
 void vdso_loop32(void);
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile ("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds; 0 if it fails. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
 
 /* The CPU vendor string from CPUID leaf 0: "GenuineIntel", "AuthenticAMD", ... */
 static void cpu_vendor(char out[13])
@@ -71,7 +102,7 @@ static uint64_t time_syscall(unsigned long n)
 	uint64_t t0 = rdtsc();
 
 	for (unsigned long i = 0; i < n; i++)
-		sys_getpid();
+		getpid();
 	return rdtsc() - t0;
 }
 
@@ -79,8 +110,10 @@ static uint64_t time_int80_64(unsigned long n)
 {
 	uint64_t t0 = rdtsc();
 
-	for (unsigned long i = 0; i < n; i++)
-		int80_0(NR32_getpid);
+	for (unsigned long i = 0; i < n; i++) {
+		long ret;
+		__asm__ volatile ("int $0x80" : "=a"(ret) : "a"((long)NR32_getpid) : "memory");
+	}
 	return rdtsc() - t0;
 }
 
@@ -153,12 +186,24 @@ static void compute_loop(void)
 	printf("\n");
 }
 
+/* A decimal count of round trips, 1 to 2^32 - 1 (the compat stubs count in 32 bits). */
+static bool parse_trips(const char *s, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > 0xffffffffULL)
+		return false;
+	*out = (unsigned long)v;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long trips = DEFAULT_TRIPS;
 	bool skip_vdso = false;
 	char vendor[13], label[64];
-	uint64_t n;
+	unsigned long n;
 	int i;
 
 	printf("Portcullis init\n");
@@ -166,9 +211,8 @@ int main(int argc, char **argv)
 		printf("  argv[%d] = \"%s\"\n", i, argv[i]);
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc && parse_u64(argv[i + 1], &n) &&
-		    n > 0 && n <= 0xffffffffUL) {
-			trips = (unsigned long)n;
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc && parse_trips(argv[i + 1], &n)) {
+			trips = n;
 			i++;
 		} else if (strcmp(argv[i], "-V") == 0) {
 			skip_vdso = true;
@@ -179,7 +223,7 @@ int main(int argc, char **argv)
 	}
 
 	cpu_vendor(vendor);
-	printf("cpu vendor: %s, pid %ld\n", vendor, sys_getpid());
+	printf("cpu vendor: %s, pid %ld\n", vendor, (long)getpid());
 	printf("kernel entry round trips (getpid), TSC cycles per round trip:\n");
 	printf("  %-48s %8s %12s\n", "path", "trips", "cycles/trip");
 

@@ -23,12 +23,7 @@ global compat_regs_after
 
 ; uint32_t compat_call(void (*stub32)(void) [rdi], uint32_t a [esi], uint32_t d [edx])
 compat_call:
-	push    rbx
-	push    rbp
-	push    r12
-	push    r13
-	push    r14
-	push    r15
+	SAVE_CALLEE_REGS
 	mov     [saved_rsp], rsp
 
 	mov     ax, ds
@@ -86,12 +81,7 @@ compat_call:
 	mov     es, ecx
 	cld                             ; the stub may have left DF set; the C ABI wants it clear
 
-	pop     r15
-	pop     r14
-	pop     r13
-	pop     r12
-	pop     rbp
-	pop     rbx
+	RESTORE_CALLEE_REGS
 	ret                             ; eax = the stub's result
 
 section .data

@@ -12,7 +12,7 @@
 
 BITS 32
 
-NR32_exit_group equ 252
+%include "portcullis.inc"
 
 section .text
 global _start

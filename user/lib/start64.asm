@@ -16,7 +16,7 @@
 BITS 64
 DEFAULT REL
 
-NR_exit_group   equ 231
+%include "portcullis.inc"
 
 section .text
 global _start

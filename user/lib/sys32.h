@@ -27,10 +27,13 @@
 #define NR32_exit           1
 #define NR32_write          4
 #define NR32_getpid         20
+#define NR32_kill           37
+#define NR32_sigreturn      119     /* the old (non-rt) signal frame */
 #define NR32_uname          122     /* newuname */
 #define NR32_writev         146
 #define NR32_sched_yield    158
 #define NR32_nanosleep      162     /* struct old_timespec32 */
+#define NR32_rt_sigreturn   173
 #define NR32_gettid         224
 #define NR32_exit_group     252
 #define NR32_clock_gettime  265     /* struct old_timespec32 */

@@ -20,11 +20,13 @@
 /* x86-64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define NR_read             0
 #define NR_write            1
+#define NR_rt_sigreturn     15
 #define NR_writev           20
 #define NR_sched_yield      24
 #define NR_nanosleep        35
 #define NR_getpid           39
 #define NR_exit             60
+#define NR_kill             62
 #define NR_uname            63
 #define NR_gettid           186
 #define NR_clock_gettime    228
@@ -32,6 +34,7 @@
 
 /* i386 numbers, for INT 0x80 from 64-bit code. */
 #define NR32_getpid         20
+#define NR32_kill           37
 
 static inline long syscall0(long nr)
 {

@@ -74,4 +74,19 @@ static inline uint64_t rdtsc(void)
 /* CLOCK_MONOTONIC in nanoseconds, or 0 if clock_gettime failed. */
 uint64_t monotonic_ns(void);
 
+/* Test patterns: xorshift64*, a small, good-enough generator. rand_seed() turns any small seed into
+ * a non-zero state (a zero state would stay zero); rand_next() advances it. */
+static inline uint64_t rand_seed(uint64_t seed)
+{
+	return seed * 0x9e3779b97f4a7c15ULL + 1;
+}
+
+static inline uint64_t rand_next(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
 #endif

@@ -14,12 +14,6 @@ DEFAULT REL
 
 %include "portcullis.inc"
 
-; struct regs64 (t_abi.c)
-R64_FLAGS       equ 16*8
-R64_SIZE        equ 17*8
-; struct regs32 (t_abi.c)
-R32_FLAGS       equ 8*4
-
 section .bss
 alignb 16
 global abi_in64, abi_out64, abi_rsp64, abi_rip64
@@ -29,8 +23,8 @@ abi_rsp64:      resq 1              ; rsp at the entry instruction
 abi_rip64:      resq 1              ; address of the instruction after it
 
 global abi_in32, abi_out32, abi_esp32, abi_vsyscall32
-abi_in32:       resd 9
-abi_out32:      resd 9
+abi_in32:       resb R32_SIZE
+abi_out32:      resb R32_SIZE
 abi_esp32:      resd 1              ; esp at the entry instruction
 abi_vsyscall32: resd 1              ; __kernel_vsyscall for the vDSO stub
 
@@ -42,12 +36,7 @@ section .text
 %macro ABI_STUB64 2
 global %1
 %1:
-	push    rbx                     ; the C ABI's callee-saved registers
-	push    rbp
-	push    r12
-	push    r13
-	push    r14
-	push    r15
+	SAVE_CALLEE_REGS
 	mov     [abi_rsp64], rsp
 	lea     rax, [%%after]
 	mov     [abi_rip64], rax
@@ -92,12 +81,7 @@ global %1
 	pop     qword [abi_out64 + R64_FLAGS]
 	cld                             ; DF may be set by the test pattern
 
-	pop     r15
-	pop     r14
-	pop     r13
-	pop     r12
-	pop     rbp
-	pop     rbx
+	RESTORE_CALLEE_REGS
 	ret
 %endmacro
 

@@ -27,24 +27,8 @@
 #include "ktap.h"
 #include "portcullis.h"
 #include "ulib.h"
+#include "t_abi.h"
 
-/* Register blocks shared with stubs.asm, in encoding order. */
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15, NREGS };
-
-struct regs64 {
-	uint64_t r[NREGS];
-	uint64_t rflags;
-};
-
-struct regs32 {
-	uint32_t r[8];              /* eax ecx edx ebx esp ebp esi edi */
-	uint32_t eflags;
-};
-
-extern struct regs64 abi_in64, abi_out64;
-extern uint64_t abi_rsp64, abi_rip64;
-extern struct regs32 abi_in32, abi_out32;
-extern uint32_t abi_esp32;
 
 void abi_syscall64(void);
 void abi_int80_64(void);

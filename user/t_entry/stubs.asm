@@ -9,8 +9,7 @@
 BITS 64
 DEFAULT REL
 
-KTEST_SYSCALL_BASE     equ 0x2f0000
-KTEST_SYS_FAULT_RESUME equ 1
+%include "portcullis.inc"
 
 section .bss
 alignb 16
@@ -45,12 +44,7 @@ section .text
 %macro FAULT_STUB 2-5
 global %1
 %1:
-	push	rbx
-	push	rbp
-	push	r12
-	push	r13
-	push	r14
-	push	r15
+	SAVE_CALLEE_REGS
 	mov	eax, KTEST_SYSCALL_BASE + KTEST_SYS_FAULT_RESUME
 	lea	rdi, [%%resume]
 	syscall
@@ -87,12 +81,7 @@ FAULT_STUB entry_tf,    pushfq, {or qword [rsp], 0x100}, popfq, nop   ; #DB sing
 ; store the registers. No fault, no system call.
 global entry_spin
 entry_spin:
-	push	rbx
-	push	rbp
-	push	r12
-	push	r13
-	push	r14
-	push	r15
+	SAVE_CALLEE_REGS
 	mov	[entry_rsp], rsp
 	mov	[spin_count], rdi               ; iterations
 	LOAD_PATTERN_REGS
@@ -126,11 +115,6 @@ entry_store_common:
 	pushfq
 	pop	qword [entry_out + 16*8]
 	cld                                     ; DF may be set by the test pattern
-	pop	r15
-	pop	r14
-	pop	r13
-	pop	r12
-	pop	rbp
-	pop	rbx
+	RESTORE_CALLEE_REGS
 	ret
 section .note.GNU-stack noalloc noexec nowrite progbits

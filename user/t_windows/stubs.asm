@@ -11,10 +11,6 @@ DEFAULT REL
 
 %include "portcullis.inc"
 
-KTEST_SYSCALL_BASE     equ 0x2f0000
-KTEST_SYS_SET_RIP      equ 0
-KTEST_SYS_FAULT_RESUME equ 1
-
 X86_EFLAGS_AC          equ 1 << 18
 NONCANONICAL           equ 0x8000000000000000
 
