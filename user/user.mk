@@ -61,7 +61,7 @@ USER_PROGS_32 := $(USER_NAMES_32:%=$(USER_OUT)/%.elf)
 # user/musl/. Their NASM objects (init's) are elf64 ones, assembled as for USER_NAMES_64.
 USER_NAMES_MUSL := init musl_hello musl_signals musl_fpu_signal musl_env musl_tls musl_nested_fault musl_files \
                    musl_fork musl_exec musl_pipe
-USER_NAMES_MUSL += musl_altstack
+USER_NAMES_MUSL += musl_altstack musl_pgrp
 USER_PROGS_MUSL := $(USER_NAMES_MUSL:%=$(USER_OUT)/%.elf)
 USER_MUSL_CC    ?= musl-gcc
 

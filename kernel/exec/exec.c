@@ -260,6 +260,8 @@ struct task *spawn_program(const char *name, int argc, char *const argv[], const
 	if (load_image(mm, file, &img, name, argc, argv, ARRAY_SIZE(kernel_envp), kernel_envp, regs, why))
 		goto fail;
 	t->compat = img.is32;
+	t->pgid = t->sid = t->pid;         /* a session and group of its own, as a login shell */
+	t->kernel_started = true;
 	task_start(t);
 	return t;
 fail:
@@ -323,6 +325,7 @@ static void exec_commit(struct task *t, struct mm *mm, bool is32, const char *pa
 			base = p + 1;
 	strlcpy(t->name, base, sizeof(t->name));
 	t->compat = is32;
+	t->did_exec = true;
 	t->fs_base = t->gs_base = 0;
 	segments_exec();                   /* no TLS; FS = GS = 0, DS = ES = USER_DS (tls.h) */
 	write_fsbase(0);

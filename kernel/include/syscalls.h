@@ -35,6 +35,11 @@ long sys_kill(u64 pid, u64 sig);
 long sys_tgkill(u64 tgid, u64 tid, u64 sig);
 long sys_tkill(u64 tid, u64 sig);
 long sys_getppid(void);
+long sys_getpgid(u64 pid);
+long sys_getpgrp(void);
+long sys_getsid(u64 pid);
+long sys_setpgid(u64 pid, u64 pgid);
+long sys_setsid(void);
 long sys_pause(void);
 long sys_rt_sigsuspend(u64 umask, u64 setsize);
 

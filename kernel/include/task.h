@@ -38,6 +38,10 @@ struct task {
 	void *kstack;
 	struct mm *mm;                /* NULL for kernel threads */
 	int pid, tid;
+	int pgid, sid;                /* process group and session (kernel/proc/process.c) */
+	bool did_exec;                /* has called execve: its parent may no longer move its group */
+	bool kernel_started;          /* by spawn_program (init=, self-tests): kill(-1) spares it, as
+	                                 Linux spares init */
 	enum task_state state;
 	int exit_status;              /* as a shell reports it: code, or 128 + signal */
 	int wstatus;                  /* as wait4 reports it: code << 8, or the signal number */
@@ -83,7 +87,8 @@ struct task *task_create_user(const char *name, struct mm *mm, struct pt_regs **
 void task_start(struct task *t);
 void task_free(struct task *t);
 void idle_loop(void) __noreturn;
-struct task *task_by_pid(int pid);
+struct task *task_by_pid(int pid);        /* a live task (not a zombie) */
+struct task *process_by_pid(int pid);     /* a user process, zombies too (kernel/proc/process.c) */
 void task_exit(int wstatus) __noreturn;    /* wstatus as wait4 reports it: W_EXITCODE/W_SIGNALED */
 #define W_EXITCODE(code) (((code) & 0xff) << 8)
 int task_wait(struct task *t);           /* kernel: wait for exit; returns the shell-style status; frees t */

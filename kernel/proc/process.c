@@ -9,6 +9,11 @@
  * execs or exits. Threads (CLONE_THREAD, CLONE_SIGHAND, CLONE_FILES, CLONE_FS) are refused with
  * EINVAL: there is one thread per process.
  *
+ * Process groups and sessions (setpgid, getpgid, getpgrp, setsid, getsid) follow Linux's rules;
+ * kill and wait4 address groups through them. A program the kernel starts leads a session and a
+ * group of its own, as a program started with setsid does; there is no controlling terminal, so
+ * no job control and no SIGHUP for orphaned groups.
+ *
  * Exit: the task drops its memory and files at once, becomes a zombie, sends its exit signal
  * (SIGCHLD for fork) to the parent with CLD_EXITED/CLD_KILLED and wakes a parent in wait4.
  * Its children are orphaned: there is no init to adopt them, so an orphan is reaped by nobody
@@ -194,6 +199,8 @@ static long do_clone(u64 flags, u64 newsp, u64 uptid, u64 uctid, u64 tls)
 	signals_fork(c->sig, parent->sig);
 	fpu_fork(c, parent);
 	c->parent = parent;
+	c->pgid = parent->pgid;
+	c->sid = parent->sid;
 	c->exit_signal = flags & CSIGNAL;
 	if (flags & CLONE_CHILD_SETTID)
 		c->set_child_tid = uctid;
@@ -240,11 +247,16 @@ long compat_sys_clone(u64 flags, u64 newsp, u64 uptid, u64 tls, u64 uctid)
 
 /* ---- wait4 ----------------------------------------------------------------------------------- */
 
-/* Does child c match wait4's pid (> 0: that one; else any: there are no process groups) and the
- * __WCLONE/__WALL choice between children that signal SIGCHLD and those that do not? */
+/* Does child c match wait4's pid (> 0: that one; 0: one in our process group; -1: any; < -1: one
+ * in group -pid) and the __WCLONE/__WALL choice between children that signal SIGCHLD and those
+ * that do not? */
 static bool wait_match(const struct task *c, int pid, u64 options)
 {
 	if (pid > 0 && c->pid != pid)
+		return false;
+	if (pid == 0 && c->pgid != current->pgid)
+		return false;
+	if (pid < -1 && (s64)c->pgid != -(s64)pid)
 		return false;
 	if (options & __WALL)
 		return true;
@@ -308,3 +320,91 @@ long compat_sys_waitpid(u64 pid, u64 ustatus, u64 options)
 {
 	return do_wait4((int)pid, (u32)ustatus, (u32)options, 0, true);
 }
+
+/* ---- process groups and sessions ------------------------------------------------------------- */
+
+/* The process with this pid, a zombie too (it keeps its pid, group and session until reaped), or
+ * NULL. Kernel threads have no user identity and are never found. */
+struct task *process_by_pid(int pid)
+{
+	for (struct task *t = task_first(); t; t = t->all_next)
+		if (t->pid == pid && t->sig)
+			return t;
+	return NULL;
+}
+
+/* Is there a process, zombies included, in group pgid of session sid? */
+static bool pgrp_in_session(int pgid, int sid)
+{
+	for (struct task *t = task_first(); t; t = t->all_next)
+		if (t->sig && t->pgid == pgid && t->sid == sid)
+			return true;
+	return false;
+}
+
+/* The pid's process (0: the caller), or NULL. */
+static struct task *process_or_self(int pid)
+{
+	return pid ? (pid > 0 ? process_by_pid(pid) : NULL) : current;
+}
+
+long sys_getpgid(u64 pid)
+{
+	struct task *t = process_or_self((int)pid);
+	return t ? t->pgid : -ESRCH;
+}
+
+long sys_getpgrp(void) { return current->pgid; }
+
+long sys_getsid(u64 pid)
+{
+	struct task *t = process_or_self((int)pid);
+	return t ? t->sid : -ESRCH;
+}
+
+/*
+ * Move pid (0: the caller) into group pgid (0: a group named after it), as Linux's setpgid: only
+ * the caller or one of its children that has not called execve (-ESRCH, -EACCES), in the caller's
+ * session and not a session leader (-EPERM), into its own new group or one that exists in that
+ * session (-EPERM). -EINVAL for a negative pgid.
+ */
+long sys_setpgid(u64 upid, u64 upgid)
+{
+	int pid = (int)upid, pgid = (int)upgid;
+	if (pgid < 0)
+		return -EINVAL;
+	u64 f = irq_save();
+	struct task *t = process_or_self(pid);
+	long err = 0;
+	if (!t || (t != current && t->parent != current))
+		err = -ESRCH;
+	else if (t != current && t->sid != current->sid)
+		err = -EPERM;
+	else if (t != current && t->did_exec)
+		err = -EACCES;
+	else if (t->sid == t->pid)
+		err = -EPERM;
+	else if (pgid && pgid != t->pid && !pgrp_in_session(pgid, current->sid))
+		err = -EPERM;
+	else
+		t->pgid = pgid ? pgid : t->pid;
+	irq_restore(f);
+	return err;
+}
+
+/* A new session and group, both named after the caller: -EPERM if a group of that name exists
+ * (the caller leads one, or a process still uses its pid as a group). */
+long sys_setsid(void)
+{
+	u64 f = irq_save();
+	struct task *me = current;
+	long ret = me->pid;
+	for (struct task *t = task_first(); t; t = t->all_next)
+		if (t->sig && t->pgid == me->pid)
+			ret = -EPERM;
+	if (ret > 0)
+		me->sid = me->pgid = me->pid;
+	irq_restore(f);
+	return ret;
+}
+

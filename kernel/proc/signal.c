@@ -538,18 +538,39 @@ bad:
 }
 
 static struct task *find_task(int pid);
-/* There are no process groups yet: pid 0 and -1 reach only the caller. */
+/*
+ * kill: pid > 0 names a process, 0 the caller's process group, -1 every process but the caller and
+ * those the kernel started (Linux spares init), < -1 the group -pid. A zombie counts as found but
+ * gets nothing, as on Linux; -ESRCH when nothing matches. Signal 0 only checks.
+ */
 long sys_kill(u64 upid, u64 sig)
 {
 	int pid = (int)upid;
 	if (sig > NSIG)
 		return -EINVAL;
-	struct task *t = pid > 0 ? find_task(pid) : (pid == 0 || pid == -1) ? current : NULL;
-	if (!t)
-		return -ESRCH;
-	if (sig)
-		signal_send(t, &(struct ksiginfo){ .signo = (int)sig, .code = SI_USER, .pid = current->pid });
-	return 0;
+	struct ksiginfo info = { .signo = (int)sig, .code = SI_USER, .pid = current->pid };
+	if (pid > 0) {
+		struct task *t = process_by_pid(pid);
+		if (!t)
+			return -ESRCH;
+		if (sig && !t->exited)
+			signal_send(t, &info);
+		return 0;
+	}
+	s64 pgid = pid ? -(s64)pid : current->pgid;
+	bool found = false;
+	u64 f = irq_save();
+	for (struct task *t = task_first(); t; t = t->all_next) {
+		if (!t->sig)
+			continue;                  /* a kernel thread */
+		if (pid == -1 ? t == current || t->kernel_started : t->pgid != pgid)
+			continue;
+		found = true;
+		if (sig && !t->exited)
+			signal_send(t, &info);
+	}
+	irq_restore(f);
+	return found ? 0 : -ESRCH;
 }
 
 long sys_tgkill(u64 tgid, u64 tid, u64 sig)

@@ -66,6 +66,8 @@ static const syscall_fn table64[NR_SYSCALLS_64] = {
 	/* processes and pipes (kernel/proc/process.c, kernel/exec/exec.c, kernel/fs/file.c) */
 	[22] = S(sys_pipe), [56] = S(sys_clone), [57] = S(sys_fork), [58] = S(sys_vfork),
 	[59] = S(sys_execve), [61] = S(sys_wait4), [293] = S(sys_pipe2),
+	[109] = S(sys_setpgid), [111] = S(sys_getpgrp), [112] = S(sys_setsid), [121] = S(sys_getpgid),
+	[124] = S(sys_getsid),
 };
 
 static const syscall_fn table32[NR_SYSCALLS_32] = {
@@ -120,6 +122,8 @@ static const syscall_fn table32[NR_SYSCALLS_32] = {
 	[2] = S(sys_fork), [7] = S(compat_sys_waitpid), [11] = S(compat_sys_execve),
 	[42] = S(sys_pipe), [114] = S(compat_sys_wait4), [120] = S(compat_sys_clone),
 	[190] = S(sys_vfork), [331] = S(sys_pipe2),
+	[57] = S(sys_setpgid), [65] = S(sys_getpgrp), [66] = S(sys_setsid), [132] = S(sys_getpgid),
+	[147] = S(sys_getsid),
 };
 
 static long dispatch(const syscall_fn *table, unsigned n, int nr, u64 a0, u64 a1, u64 a2, u64 a3,
