@@ -79,9 +79,9 @@ int main(int argc, char **argv)
 {
 	uint64_t n = 100, seed = 1;
 	if (argc > 1)
-		parse_u64(argv[1], &n);
+		parse_number(argv[1], &n);
 	if (argc > 2)
-		parse_u64(argv[2], &seed);
+		parse_number(argv[2], &seed);
 	__asm__ volatile ("mov %%cs, %0\n\tmov %%ss, %1\n\tmov %%ds, %2"
 			  : "=r"(good_cs), "=r"(good_ss), "=r"(good_ds));
 	struct stack32 ss = { (uint32_t)altstack, 0, sizeof(altstack) };

@@ -69,9 +69,14 @@ USER_PROGS    := $(USER_PROGS_64) $(USER_PROGS_32) $(USER_PROGS_MUSL)
 
 # ---- the runtime (user/lib) ---------------------------------------------------------------------
 
-USER_LIB_C       := lib/string.c lib/printf.c lib/ktap.c lib/auxv.c
-USER_LIB_OBJS_64 := $(call user_objs,lib/start64.asm lib/compat64.asm $(USER_LIB_C),64)
-USER_LIB_OBJS_32 := $(call user_objs,lib/start32.asm $(USER_LIB_C),32)
+USER_LIB_C       := lib/printf.c lib/ktap.c lib/auxv.c
+# The kernel's string routines and printf formatter, compiled into the runtime as they are: one
+# copy of that code for both sides (objects in obj/BITS/klib/).
+USER_KLIB        := string vsnprintf
+USER_LIB_OBJS_64 := $(call user_objs,lib/start64.asm lib/compat64.asm $(USER_LIB_C),64) \
+                    $(USER_KLIB:%=$(USER_OBJ)/64/klib/%.o)
+USER_LIB_OBJS_32 := $(call user_objs,lib/start32.asm $(USER_LIB_C),32) \
+                    $(USER_KLIB:%=$(USER_OBJ)/32/klib/%.o)
 
 # ---- flags --------------------------------------------------------------------------------------
 
@@ -99,9 +104,9 @@ USER_NASMFLAGS_32 := $(USER_NASMFLAGS) -I$(USER_OUT)/include/32/
 USER_ASM_OFFSETS_64 := $(USER_OUT)/include/64/asm-offsets.inc
 USER_ASM_OFFSETS_32 := $(USER_OUT)/include/32/asm-offsets.inc
 
-# string.c implements memset and friends with plain loops; without this gcc would turn those
+# string.c implements memset and friends with plain loops; without this gcc could turn those
 # loops back into calls to memset/memcpy, i.e. into infinite recursion.
-$(USER_OBJ)/64/lib/string.o $(USER_OBJ)/32/lib/string.o: \
+$(USER_OBJ)/64/klib/string.o $(USER_OBJ)/32/klib/string.o: \
 	USER_CFLAGS_EXTRA := -fno-tree-loop-distribute-patterns
 
 # $(call user_nasm,BITS): dependencies, then the object. The dependency file comes from a
@@ -127,6 +132,16 @@ $(USER_OBJ)/32/%.o: $(USER_SRC)/%.c
 	$(call user_say,CC32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS_32) $(USER_CFLAGS_EXTRA) -c -o $@ $<
+
+$(USER_OBJ)/64/klib/%.o: $(SRC)/kernel/lib/%.c
+	$(call user_say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS_64) $(USER_CFLAGS_EXTRA) -I$(SRC)/kernel/include -c -o $@ $<
+
+$(USER_OBJ)/32/klib/%.o: $(SRC)/kernel/lib/%.c
+	$(call user_say,CC32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS_32) $(USER_CFLAGS_EXTRA) -I$(SRC)/kernel/include -c -o $@ $<
 
 $(USER_OBJ)/musl/%.o: $(USER_SRC)/%.c
 	$(call user_say,MUSLCC,$@)

@@ -15,51 +15,56 @@
  *
  * The result is always NUL-terminated when size > 0, and the return value is the length the
  * full result would have had (like C99), so "ret >= size" means it was truncated.
+ *
+ * The formatter itself is vformat (format.h), which can also hand its output over in pieces;
+ * the ring-3 runtime (user/lib/printf.c) compiles this file as it is and prints through it.
  */
 #include "printk.h"
+#include "format.h"
 #include "string.h"
 
-/* Where the output goes: buf[0..size-1]; len counts every byte, stored or not. */
-struct outbuf {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void put_char(struct outbuf *o, char c)
+/* Room for more bytes in o's buffer, flushing it first if it is full and can be flushed. */
+static size_t room(struct fmt_out *o)
 {
-	/* Keep the last byte for the terminating NUL. */
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
+	if (o->pos == o->size && o->flush)
+		o->flush(o);
+	return o->size - o->pos;
 }
 
-/* Bytes that can still be stored before the space reserved for the NUL. */
-static size_t room(const struct outbuf *o)
+/* Store s[0..n) (c repeated n times if s is NULL); what does not fit is only counted. */
+static void put_bytes(struct fmt_out *o, const char *s, char c, size_t n)
 {
-	return o->len + 1 < o->size ? o->size - 1 - o->len : 0;
+	o->len += n;
+	while (n) {
+		size_t fit = MIN(n, room(o));
+
+		if (!fit)
+			return;
+		if (s) {
+			memcpy(o->buf + o->pos, s, fit);
+			s += fit;
+		} else {
+			memset(o->buf + o->pos, c, fit);
+		}
+		o->pos += fit;
+		n -= fit;
+	}
 }
 
-static void put_chars(struct outbuf *o, const char *s, size_t n)
+static void put_chars(struct fmt_out *o, const char *s, size_t n)
 {
-	size_t fit = MIN(n, room(o));
-
-	if (fit)                /* buf may be NULL when size is 0 */
-		memcpy(o->buf + o->len, s, fit);
-	o->len += n;            /* what did not fit is only counted */
+	put_bytes(o, s, 0, n);
 }
 
-static void put_repeat(struct outbuf *o, char c, int n)
+static void put_char(struct fmt_out *o, char c)
 {
-	size_t count, fit;
+	put_bytes(o, &c, 0, 1);
+}
 
-	if (n <= 0)
-		return;
-	count = (size_t)n;
-	fit = MIN(count, room(o));
-	if (fit)
-		memset(o->buf + o->len, c, fit);
-	o->len += count;
+static void put_repeat(struct fmt_out *o, char c, int n)
+{
+	if (n > 0)
+		put_bytes(o, NULL, c, (size_t)n);
 }
 
 /* A parsed conversion specification. */
@@ -77,7 +82,7 @@ struct spec {
  * Emit the field `body` (n bytes) with its prefix ("-", "0x", ...) padded to the spec's width.
  * zeros is the number of '0's that go between the prefix and the body (from the precision).
  */
-static void put_field(struct outbuf *o, const struct spec *sp, const char *prefix, int zeros,
+static void put_field(struct fmt_out *o, const struct spec *sp, const char *prefix, int zeros,
 		      const char *body, int n)
 {
 	int plen = (int)strlen(prefix);
@@ -101,7 +106,7 @@ static void put_field(struct outbuf *o, const struct spec *sp, const char *prefi
  * Format an integer. value is the magnitude; negative says whether a '-' goes in front.
  * conv is the conversion letter: d i u x X o (p is handled by the caller).
  */
-static void put_number(struct outbuf *o, struct spec sp, char conv, u64 value, bool negative)
+static void put_number(struct fmt_out *o, struct spec sp, char conv, u64 value, bool negative)
 {
 	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
 	const char *digits = conv == 'X' ? upper : lower;
@@ -165,10 +170,8 @@ static int parse_int(const char **fmt)
 	return v;
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int vformat(struct fmt_out *o, const char *fmt, va_list ap)
 {
-	struct outbuf o = { .buf = buf, .size = size, .len = 0 };
-
 	while (*fmt) {
 		const char *start = fmt;
 		struct spec sp = { .precision = -1 };
@@ -177,7 +180,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		bool negative = false;
 
 		if (*fmt != '%') {
-			put_char(&o, *fmt++);
+			put_char(o, *fmt++);
 			continue;
 		}
 		fmt++;
@@ -275,7 +278,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			negative = v < 0;
 			/* The magnitude, computed without overflowing on INT64_MIN. */
 			value = negative ? (u64)0 - (u64)v : (u64)v;
-			put_number(&o, sp, *fmt, value, negative);
+			put_number(o, sp, *fmt, value, negative);
 			break;
 		}
 		case 'u':
@@ -292,7 +295,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			case LEN_PTRDIFF: value = (u64)va_arg(ap, ptrdiff_t); break;
 			default:          value = va_arg(ap, unsigned); break;
 			}
-			put_number(&o, sp, *fmt, value, false);
+			put_number(o, sp, *fmt, value, false);
 			break;
 		case 'p': {
 			/* Always "0x" and all 16 digits: columns line up in logs and dumps. */
@@ -303,7 +306,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			for (int i = 15; i >= 0; i--, value >>= 4)
 				digits[i] = hex[value & 15];
 			sp.zero = false;
-			put_field(&o, &sp, "0x", 0, digits, 16);
+			put_field(o, &sp, "0x", 0, digits, 16);
 			break;
 		}
 		case 's': {
@@ -317,27 +320,27 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (n > INT32_MAX)
 				n = INT32_MAX;
 			sp.zero = false;
-			put_field(&o, &sp, "", 0, s, (int)n);
+			put_field(o, &sp, "", 0, s, (int)n);
 			break;
 		}
 		case 'c': {
 			char c = (char)va_arg(ap, int);
 
 			sp.zero = false;
-			put_field(&o, &sp, "", 0, &c, 1);
+			put_field(o, &sp, "", 0, &c, 1);
 			break;
 		}
 		case '%':
-			put_char(&o, '%');
+			put_char(o, '%');
 			break;
 		default:
 			/*
 			 * Unknown conversion, or the format ended inside the specification: print
 			 * what was written. The terminating NUL itself is not consumed.
 			 */
-			put_chars(&o, start, (size_t)(fmt - start));
+			put_chars(o, start, (size_t)(fmt - start));
 			if (*fmt)
-				put_char(&o, *fmt);
+				put_char(o, *fmt);
 			else
 				continue;
 			break;
@@ -345,9 +348,18 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		fmt++;
 	}
 
-	if (o.size)
-		o.buf[o.len < o.size ? o.len : o.size - 1] = '\0';
-	return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
+	return o->len > INT32_MAX ? INT32_MAX : (int)o->len;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	/* The last byte is kept for the NUL. */
+	struct fmt_out o = { .buf = buf, .size = size ? size - 1 : 0 };
+	int n = vformat(&o, fmt, ap);
+
+	if (size)
+		buf[o.pos] = '\0';
+	return n;
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include "unit.h"
 
 #include "printk.h"
+#include "format.h"
 #include "string.h"
 
 /* ---- memory ------------------------------------------------------------------------------- */
@@ -396,6 +397,67 @@ START_TEST(test_printf_truncation)
 }
 END_TEST
 
+/* vformat with a flushing output: the bytes arrive in pieces of the buffer's size, in order, and
+ * make exactly what vsnprintf makes; the count is the same. */
+struct collect {
+	char all[4096];
+	size_t got;
+	unsigned flushes;
+};
+
+static void collect_flush(struct fmt_out *o)
+{
+	struct collect *c = o->ctx;
+
+	ck_assert_uint_eq(o->pos, o->size);     /* called only when full */
+	memcpy(c->all + c->got, o->buf, o->pos);
+	c->got += o->pos;
+	c->flushes++;
+	o->pos = 0;
+}
+
+static int format_through(struct collect *c, size_t bufsize, const char *fmt, ...)
+{
+	char buf[64];
+	struct fmt_out o = { .buf = buf, .size = bufsize, .flush = collect_flush, .ctx = c };
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vformat(&o, fmt, ap);
+	va_end(ap);
+	memcpy(c->all + c->got, buf, o.pos);     /* the caller's final flush */
+	c->got += o.pos;
+	c->all[c->got] = '\0';
+	ck_assert_uint_eq(o.len, c->got);
+	return n;
+}
+
+START_TEST(test_vformat_flushing)
+{
+	static const size_t sizes[] = { 1, 2, 7, 16, 64 };
+	char want[4096];
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct collect c = { .got = 0 };
+		int n = format_through(&c, sizes[i], "%s|%-12s|%08x|%40d|%p|%%|%c|%.3s|%*d",
+				       "a string longer than any of the buffers", "left", 0xbeefu,
+				       -42, (void *)0x1234, 'q', "truncated", -9, 7);
+		int m = snprintf(want, sizeof(want), "%s|%-12s|%08x|%40d|%p|%%|%c|%.3s|%*d",
+				 "a string longer than any of the buffers", "left", 0xbeefu, -42,
+				 (void *)0x1234, 'q', "truncated", -9, 7);
+		ck_assert_int_eq(n, m);
+		ck_assert_str_eq(c.all, want);
+		ck_assert_uint_ge(c.flushes, (unsigned)(m / (int)sizes[i]) - 1);
+	}
+	/* A width far beyond the buffer: every byte of it arrives. */
+	struct collect c = { .got = 0 };
+	ck_assert_int_eq(format_through(&c, 16, "%3000d", 5), 3000);
+	ck_assert_uint_eq(strlen(c.all), 3000);
+	ck_assert_int_eq(c.all[2999], '5');
+	ck_assert_int_eq(c.all[0], ' ');
+}
+END_TEST
+
 START_TEST(test_printf_huge_width)
 {
 	char buf[16];
@@ -577,6 +639,7 @@ Suite *unit_suite(void)
 	tcase_add_test(fmt, test_printf_star);
 	tcase_add_test(fmt, test_printf_unknown_conversions);
 	tcase_add_test(fmt, test_printf_truncation);
+	tcase_add_test(fmt, test_vformat_flushing);
 	tcase_add_test(fmt, test_printf_huge_width);
 	tcase_add_test(fmt, test_printf_integers_vs_libc);
 	tcase_add_test(fmt, test_printf_strings_vs_libc);

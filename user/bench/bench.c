@@ -315,7 +315,7 @@ static bool parse_ul(const char *s, unsigned long *out)
 {
 	uint64_t v;
 
-	if (!parse_u64(s, &v) || v > 0xffffffffUL)
+	if (!parse_number(s, &v) || v > 0xffffffffUL)
 		return false;
 	*out = (unsigned long)v;
 	return true;

@@ -126,9 +126,9 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, iters = 1000, spin = 10000;
 	unsigned long bad;
 
-	if (argc > 4 || (argc > 1 && !parse_u64(argv[1], &seed)) ||
-	    (argc > 2 && !parse_u64(argv[2], &iters)) ||
-	    (argc > 3 && !parse_u64(argv[3], &spin))) {
+	if (argc > 4 || (argc > 1 && !parse_number(argv[1], &seed)) ||
+	    (argc > 2 && !parse_number(argv[2], &iters)) ||
+	    (argc > 3 && !parse_number(argv[3], &spin))) {
 		dprintf(2, "usage: %s [SEED [ITER [SPIN]]]\n", PROG);
 		return 2;
 	}

@@ -364,9 +364,9 @@ int main(int argc, char **argv)
 	uint64_t seed = 1, steps = 200, spin = 3000, n = 0, xcr0;
 	bool window = argc > 1 && !strcmp(argv[1], "-window");
 
-	if (window ? (argc != 3 || !parse_u64(argv[2], &n) || !n) :
-	    (argc > 4 || (argc > 1 && !parse_u64(argv[1], &seed)) ||
-	     (argc > 2 && !parse_u64(argv[2], &steps)) || (argc > 3 && !parse_u64(argv[3], &spin)))) {
+	if (window ? (argc != 3 || !parse_number(argv[2], &n) || !n) :
+	    (argc > 4 || (argc > 1 && !parse_number(argv[1], &seed)) ||
+	     (argc > 2 && !parse_number(argv[2], &steps)) || (argc > 3 && !parse_number(argv[3], &spin)))) {
 		dprintf(2, "usage: %s SEED [STEPS [SPIN]] | %s -window N\n", PROG, PROG);
 		return 2;
 	}

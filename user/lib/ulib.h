@@ -32,7 +32,8 @@ extern unsigned long *__auxv;   /* (type, value) pairs, terminated by AT_NULL */
 /* Value of auxiliary-vector entry `type`, or 0 if absent (like glibc's getauxval). */
 unsigned long getauxval(unsigned long type);
 
-/* string.c - the usual semantics. gcc may also emit calls to the mem* functions itself. */
+/* The kernel's kernel/lib/string.c, compiled into this runtime as it is: the usual semantics.
+ * gcc may also emit calls to the mem* functions itself. */
 void  *memcpy(void *dst, const void *src, size_t n);
 void  *memmove(void *dst, const void *src, size_t n);
 void  *memset(void *dst, int c, size_t n);
@@ -41,17 +42,25 @@ size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int    strcmp(const char *a, const char *b);
 int    strncmp(const char *a, const char *b, size_t n);
+char  *strchr(const char *s, int c);
+size_t strlcpy(char *dst, const char *src, size_t size);
+/* Digits of base (0: C's prefixes; 16 takes a 0x), the first byte after them in *end; false
+ * without digits or beyond 64 bits. */
+bool parse_u64(const char *s, const char **end, int base, uint64_t *out);
+
+/* A numeric argument: decimal, or hexadecimal after 0x; all of s, within 64 bits. */
+static inline bool parse_number(const char *s, uint64_t *out)
+{
+	const char *end;
+	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+
+	return parse_u64(s, &end, base, out) && !*end;
+}
 
 /*
- * Parse an unsigned decimal or 0x-prefixed hexadecimal number. Returns true and stores the value
- * if all of `s` was consumed and it fit in 64 bits.
- */
-bool parse_u64(const char *s, uint64_t *out);
-
-/*
- * printf.c - formatting. Conversions: %d %i %u %x %X %p %s %c %%, with flags '-' (left-justify),
- * '0' (zero-pad) and '#' (0x prefix), a field width (digits or '*'), a precision for %s ('.N' or '.*'), and length
- * modifiers l, ll, z. printf/dprintf write with write(2) and return the byte count or -errno.
+ * Formatting: the kernel's kernel/lib/vsnprintf.c (C99's integer, %c, %s and %p conversions with
+ * every flag, width, precision and length; no floating point; %p is always 0x and 16 digits).
+ * printf/dprintf (printf.c) write with write(2) and return the byte count or -errno.
  */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -125,7 +125,7 @@ static void spin(uint64_t ms)
 int main(int argc, char **argv)
 {
 	uint64_t count;
-	if (argc != 3 || !parse_u64(argv[2], &count)) {
+	if (argc != 3 || !parse_number(argv[2], &count)) {
 		printf("usage: t_windows MODE COUNT\n");
 		return 2;
 	}
