@@ -303,6 +303,13 @@ class LegTest(unittest.TestCase):
         self.assertFalse(m(['nopcid'], 'pti', icl))
         self.assertFalse(m(['!nopcid'], 'pti', nopcid))
         self.assertTrue(m(['bochs:corei7_icelake_u'], 'pti', icl))   # a whole leg
+        # !a&b excludes the cells that match both, and only those.
+        self.assertFalse(m(['!bochs&nopti'], 'nopti', icl))
+        self.assertTrue(m(['!bochs&nopti'], 'pti', icl))
+        self.assertTrue(m(['!bochs&nopti'], 'nopti', epyc))
+        self.assertFalse(m(['!EPYC', '!bochs&nopti'], 'pti', epyc))
+        self.assertFalse(m(['!max,vendor=GenuineIntel&pti'], 'pti', intel))
+        self.assertTrue(m(['!max,vendor=GenuineIntel&pti'], 'nopti', intel))
 
     def test_append_order(self):
         # The leg's boot options go first, init= stays last.
