@@ -134,8 +134,18 @@ KTEST_SUITE(sigreturn_fuzz)
 	ktest_expect(ctx, dead == n, "%u of %u hostile sigreturn frames ended only their program", dead, n);
 }
 
+/* Wait (up to 2 s) until t sleeps with a deadline, i.e. is inside its nanosleep. */
+static bool wait_for_timed_sleep(struct task *t)
+{
+	u64 end = ktime_ns() + 2000000000ULL;
+	while (!(t->state == TASK_SLEEPING && t->wake_at_ns) && !t->exited && ktime_ns() < end)
+		sched_sleep_until(ktime_ns() + 1000000);
+	return t->state == TASK_SLEEPING && t->wake_at_ns;
+}
+
 /* nanosleep and clock_nanosleep, 64-bit and i386: an ignored signal leaves the sleep alone, a
- * handled one ends it with -EINTR and the time left (t_nanosleep checks both and exits 0). */
+ * handled one ends it with -EINTR and the time left (t_nanosleep checks both and exits 0). The
+ * signals are sent once the program is inside its 3 s sleep, however slow the machine. */
 KTEST_SUITE(nanosleep_eintr)
 {
 	static const struct { const char *prog, *arg; } cases[] = {
@@ -150,15 +160,16 @@ KTEST_SUITE(nanosleep_eintr)
 			ktest_expect(ctx, false, "spawn %s: %s", cases[i].prog, why);
 			continue;
 		}
-		sched_sleep_until(ktime_ns() + 300000000ULL);          /* it is asleep by now */
+		bool asleep = wait_for_timed_sleep(t);
 		signal_send(t, &(struct ksiginfo){ .signo = SIGUSR2, .code = SI_USER });
-		sched_sleep_until(ktime_ns() + 300000000ULL);
-		bool still = !t->exited;
+		sched_sleep_until(ktime_ns() + 20000000ULL);           /* time to go wrong */
+		bool still = wait_for_timed_sleep(t);
 		signal_send(t, &(struct ksiginfo){ .signo = SIGUSR1, .code = SI_USER });
 		int st = task_wait(t);
-		ktest_expect(ctx, still && st == 0, "%s %s: SIGUSR2 (ignored) left it asleep: %s; SIGUSR1 "
-			     "ended it with -EINTR and rem (status %d)", cases[i].prog,
-			     cases[i].arg ? cases[i].arg : "", still ? "yes" : "no", st);
+		ktest_expect(ctx, asleep && still && st == 0, "%s %s: in its sleep: %s; SIGUSR2 (ignored) "
+			     "left it asleep: %s; SIGUSR1 ended it with -EINTR and rem (status %d)",
+			     cases[i].prog, cases[i].arg ? cases[i].arg : "", asleep ? "yes" : "no",
+			     still ? "yes" : "no", st);
 	}
 }
 
