@@ -354,23 +354,32 @@ long sys_rt_sigaction(u64 sig, u64 uact, u64 uoact, u64 setsize)
 	return 0;
 }
 
-long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize)
+/* Block, unblock or set the signals of set, as sigprocmask's how says; SIG_SETMASK leaves the
+ * signals of keep as they are. SIGKILL and SIGSTOP are never blocked. -EINVAL for a bad how. */
+static long change_blocked(int how, u64 set, u64 keep)
 {
 	struct signals *s = current->sig;
-	u64 set, old = s->blocked;
+	switch (how) {
+	case SIG_BLOCK: s->blocked |= set; break;
+	case SIG_UNBLOCK: s->blocked &= ~set; break;
+	case SIG_SETMASK: s->blocked = (s->blocked & keep) | set; break;
+	default: return -EINVAL;
+	}
+	s->blocked &= ~UNBLOCKABLE;
+	signal_update_exit_work(current);
+	return 0;
+}
+
+long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize)
+{
+	u64 set, old = current->sig->blocked;
 	if (setsize != 8)
 		return -EINVAL;
 	if (uset) {
 		if (copy_from_user(&set, (const void *)uset, 8))
 			return -EFAULT;
-		switch ((int)how) {
-		case SIG_BLOCK: s->blocked |= set; break;
-		case SIG_UNBLOCK: s->blocked &= ~set; break;
-		case SIG_SETMASK: s->blocked = set; break;
-		default: return -EINVAL;
-		}
-		s->blocked &= ~UNBLOCKABLE;
-		signal_update_exit_work(current);
+		if (change_blocked((int)how, set, 0))
+			return -EINVAL;
 	}
 	if (uoset && copy_to_user((void *)uoset, &old, 8))
 		return -EFAULT;
@@ -385,19 +394,12 @@ long sys_rt_sigprocmask(u64 how, u64 uset, u64 uoset, u64 setsize)
  */
 long compat_sys_sigprocmask(u64 how, u64 uset, u64 uoset)
 {
-	struct signals *s = current->sig;
-	u32 old = (u32)s->blocked, set;
+	u32 old = (u32)current->sig->blocked, set;
 	if (uset) {
 		if (copy_from_user(&set, (const void *)uset, 4))
 			return -EFAULT;
-		switch ((int)how) {
-		case SIG_BLOCK: s->blocked |= set; break;
-		case SIG_UNBLOCK: s->blocked &= ~(u64)set; break;
-		case SIG_SETMASK: s->blocked = (s->blocked & ~0xffffffffULL) | set; break;
-		default: return -EINVAL;
-		}
-		s->blocked &= ~UNBLOCKABLE;
-		signal_update_exit_work(current);
+		if (change_blocked((int)how, set, ~0xffffffffULL))
+			return -EINVAL;
 	}
 	if (uoset && copy_to_user((void *)uoset, &old, 4))
 		return -EFAULT;
